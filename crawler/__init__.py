@@ -1,0 +1,1 @@
+"""The Scrapy project, the ``newsarc`` command line, the demo sites, and the wiring of crawl and replay."""

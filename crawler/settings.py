@@ -1,0 +1,75 @@
+"""Scrapy settings of the newsarc project: polite and safe defaults, our components by dotted path.
+
+Settings of our own are named ``NEWSARC_<CONCERN>_<NAME>``; each is read only in the
+``from_settings`` of the component's config class, which rejects invalid values before the crawl starts.
+"""
+
+from __future__ import annotations
+
+BOT_NAME = "newsarc"
+SPIDER_MODULES = ["crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.spiders"
+
+# --- politeness -----------------------------------------------------------------------------
+# An honest User-Agent naming the tool.
+USER_AGENT = "newsarc/0.1 (+https://example.invalid/newsarc; news archiving crawler)"
+# robots.txt is obeyed (protego parser, Scrapy's default).
+ROBOTSTXT_OBEY = True
+# Adapt the delay to the server's latency.
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 4
+DOWNLOAD_DELAY = 0.25
+
+# --- safety ---------------------------------------------------------------------------------
+# No telnet console and no remote-control server: nothing listens on the operator's machine.
+TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False
+# Size limits on (decompressed) responses; Scrapy also applies DOWNLOAD_MAXSIZE to decompression.
+DOWNLOAD_MAXSIZE = 20 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 5 * 1024 * 1024
+DOWNLOAD_TIMEOUT = 30
+REDIRECT_MAX_TIMES = 5
+# Link-following depth from the start pages (feeds and sitemaps do not count, see the spider).
+DEPTH_LIMIT = 3
+DEPTH_PRIORITY = 1
+RETRY_TIMES = 1
+# Our own log formatter keeps article bodies out of the log.
+LOG_FORMATTER = "crawler.logformat.QuietLogFormatter"
+LOG_LEVEL = "INFO"
+# Twisted's asyncio reactor (Scrapy's default) and the current request fingerprinter.
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+FEED_EXPORT_ENCODING = "utf-8"
+
+# --- components -----------------------------------------------------------------------------
+DOWNLOADER_MIDDLEWARES = {
+    # Refuses private/loopback/link-local targets unless NEWSARC_SAFETY_ALLOW_PRIVATE.
+    "crawler.safety.PrivateAddressMiddleware": 60,
+    # Skips article URLs already in the store (incremental crawling).
+    "crawler.incremental.SkipStoredMiddleware": 70,
+    # Writes every exchange to WARC as the server sent it (before decompression at 590).
+    "crawler.recording.WarcRecordingMiddleware": 950,
+}
+ITEM_PIPELINES = {
+    "pipelines.scrapy_adapter.ChainPipeline": 300,
+}
+
+# --- newsarc --------------------------------------------------------------------------------
+# SQLite database that receives articles, pages and crawl records.
+NEWSARC_STORE_PATH = "news.db"
+# Directory that receives the WARC files.
+NEWSARC_WARC_DIR = "warcs"
+# WARC file name prefix (files are PREFIX-TIMESTAMP-SERIAL-HOST-PID.warc.gz).
+NEWSARC_WARC_PREFIX = "newsarc"
+# Rotate WARC files past this many bytes.
+NEWSARC_WARC_MAX_SIZE = 1_000_000_000
+# Allow crawling loopback/private/link-local addresses (the demo and the tests switch it on).
+NEWSARC_SAFETY_ALLOW_PRIVATE = False
+# Re-fetch article URLs that are already stored.
+NEWSARC_CRAWL_REFRESH = False
+# Minimum words for a page to be stored as an article.
+NEWSARC_EXTRACT_MIN_WORDS = 50
+# Crawl kind recorded in the crawls table ("crawl" or "demo").
+NEWSARC_CRAWL_KIND = "crawl"

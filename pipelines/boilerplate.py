@@ -1,0 +1,376 @@
+"""Boilerplate rules (loaded from ``rules.toml``): block pruning before extraction, text cleaning after.
+
+Four kinds of named rules, all data: ``block`` headings whose section is pruned from the
+HTML tree, ``line`` patterns removing whole paragraphs of extracted text, ``notice``
+patterns for mirror/cache notices (cut with everything after; the URL they name is kept
+as the source URL) and ``caption`` credits glued to the opening dateline.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import re
+import tomllib
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import lxml.html
+
+logger = logging.getLogger(__name__)
+
+HEADING_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+LABEL_TAGS = frozenset(
+    {"div", "span", "p", "strong", "b", "em", "a", "li", "header", "dt", "label", "section"}
+)
+MAX_HEADING_CHARS = 80
+LONG_LINE_WORDS = 12
+CAPTION_LINES = 3
+_MACRO = re.compile(r"\{([a-z_]+)\}")
+_URL = re.compile(r"https?://[^\s<>\"']+")
+_URL_PAGE_END = re.compile(r"\.(?:html?|php|aspx?)(?![?#])")
+_URL_GLUED_WORD = re.compile(r"(?<=[a-z0-9/])(?=[A-Z][a-z]{2,})")
+_STRIP = " \t\r\n:|-–—»«›‹>•·*#_.…→←↑"
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One named rule: its compiled pattern, options, and the examples that document it."""
+
+    kind: str
+    name: str
+    pattern: re.Pattern[str]
+    examples: tuple[str, ...]
+    counter_examples: tuple[str, ...]
+    position: str = "any"
+    max_words: int | None = None
+    headings_only: bool = False
+    require_url: bool = False
+
+
+@dataclass(frozen=True)
+class Rules:
+    """All rules of one rules file."""
+
+    version: str
+    blocks: tuple[Rule, ...]
+    lines: tuple[Rule, ...]
+    notices: tuple[Rule, ...]
+    captions: tuple[Rule, ...]
+
+    def all(self) -> tuple[Rule, ...]:
+        """Every rule, in file order per kind."""
+        return self.blocks + self.lines + self.notices + self.captions
+
+
+@dataclass(frozen=True)
+class CleanResult:
+    """Text after the line, notice and caption rules."""
+
+    text: str
+    source_url: str | None
+    removed: tuple[str, ...]
+    """Names of rules that fired."""
+
+
+# ------------------------------------------------------------------ loading
+
+
+def _expand(pattern: str, macros: dict[str, str]) -> str:
+    """Replace ``{name}`` by its macro until none is left (unknown names stay as they are)."""
+    for _ in range(10):
+        expanded = _MACRO.sub(lambda m: macros.get(m.group(1), m.group(0)), pattern)
+        if expanded == pattern:
+            return expanded
+        pattern = expanded
+    raise ValueError(f"macro recursion in rule pattern {pattern!r}")
+
+
+def _compile(kind: str, raw: dict[str, Any], macros: dict[str, str]) -> Rule:
+    """Build one rule of ``kind`` from its TOML table."""
+    name = raw["name"]
+    source = _expand(raw["pattern"], macros)
+    if kind == "caption":
+        dateline = _expand(macros["dateline"], macros)
+        source = rf"(?i:{source})\s*(?=(?<![A-Z]){dateline})"
+        flags = 0
+    else:
+        flags = 0 if raw.get("case") else re.IGNORECASE
+    try:
+        pattern = re.compile(source, flags)
+    except re.error as exc:
+        raise ValueError(f"rule {kind}.{name}: bad pattern: {exc}") from exc
+    return Rule(
+        kind=kind,
+        name=name,
+        pattern=pattern,
+        examples=tuple(raw.get("examples", ())),
+        counter_examples=tuple(raw.get("counter_examples", ())),
+        position=raw.get("position", "any"),
+        max_words=raw.get("max_words"),
+        headings_only=bool(raw.get("headings_only", False)),
+        require_url=bool(raw.get("require_url", False)),
+    )
+
+
+def parse_rules(text: str) -> Rules:
+    """Parse a rules file's TOML text."""
+    data = tomllib.loads(text)
+    macros: dict[str, str] = data.get("macros", {})
+
+    def build(kind: str) -> tuple[Rule, ...]:
+        return tuple(_compile(kind, raw, macros) for raw in data.get(kind, ()))
+
+    return Rules(
+        version=str(data["version"]),
+        blocks=build("block"),
+        lines=build("line"),
+        notices=build("notice"),
+        captions=build("caption"),
+    )
+
+
+@functools.lru_cache(maxsize=8)
+def _load_cached(path: Path | None) -> Rules:
+    if path is None:
+        text = resources.files("pipelines").joinpath("rules.toml").read_text(encoding="utf-8")
+    else:
+        text = path.read_text(encoding="utf-8")
+    return parse_rules(text)
+
+
+def load_rules(path: Path | None = None) -> Rules:
+    """Load (and cache) a rules file; ``None`` means the packaged ``rules.toml``."""
+    return _load_cached(path)
+
+
+RULES_VERSION: str = load_rules().version
+
+
+# ------------------------------------------------------------------ tree pruning
+
+
+def normalize_heading(text: str) -> str:
+    """Lower case, collapsed spaces, typographic apostrophes folded, edge punctuation stripped."""
+    text = re.sub(r"\s+", " ", text.replace("\u2019", "'").replace("\u00a0", " "))
+    return text.strip(_STRIP).casefold()
+
+
+def _text_len(el: lxml.html.HtmlElement) -> int:
+    return len(re.sub(r"\s+", "", el.text_content()))
+
+
+def _match_block(el: lxml.html.HtmlElement, rules: Rules) -> Rule | None:
+    """The block rule whose heading ``el`` is, if any."""
+    tag = el.tag if isinstance(el.tag, str) else ""
+    if tag not in HEADING_TAGS and tag not in LABEL_TAGS:
+        return None
+    raw = el.text_content()
+    if len(raw) > MAX_HEADING_CHARS * 2:
+        return None
+    text = normalize_heading(raw)
+    if not text or len(text) > MAX_HEADING_CHARS:
+        return None
+    for rule in rules.blocks:
+        if rule.headings_only and tag not in HEADING_TAGS:
+            continue
+        if rule.pattern.fullmatch(text):
+            return rule
+    return None
+
+
+def _is_first_content(el: lxml.html.HtmlElement) -> bool:
+    """True when nothing with text comes before ``el`` inside its parent."""
+    parent = el.getparent()
+    if parent is None or (parent.text or "").strip():
+        return False
+    for prev in el.itersiblings(preceding=True):
+        if (prev.tail or "").strip():
+            return False
+        if isinstance(prev.tag, str) and prev.text_content().strip():
+            return False
+    return True
+
+
+class _Guard:
+    """Refuses removals that would take the article body with them."""
+
+    def __init__(self, root: lxml.html.HtmlElement) -> None:
+        self.total = max(1, _text_len(root))
+        bodies = root.xpath("//article|//main|//*[@itemprop='articleBody']")
+        self.protected = set(root.xpath("//h1"))
+        if bodies:
+            self.protected.add(max(bodies, key=_text_len))
+
+    def allows(self, parts: list[lxml.html.HtmlElement]) -> bool:
+        size = sum(_text_len(p) for p in parts)
+        if size > self.total * 0.4:
+            return False
+        return not any(p in self.protected or self._holds_protected(p) for p in parts)
+
+    def _holds_protected(self, el: lxml.html.HtmlElement) -> bool:
+        return any(d in self.protected for d in el.iterdescendants())
+
+
+def _block_parts(heading: lxml.html.HtmlElement, guard: _Guard) -> list[lxml.html.HtmlElement]:
+    """The elements forming the block that ``heading`` introduces (largest one the guard allows)."""
+    top = heading
+    parent = top.getparent()
+    while parent is not None and normalize_heading(parent.text_content()) == normalize_heading(
+        heading.text_content()
+    ):
+        top, parent = parent, parent.getparent()
+    best: list[lxml.html.HtmlElement] = []
+    el = top
+    while el.getparent() is not None and _is_first_content(el):
+        container = el.getparent()
+        if container.tag in ("body", "html") or not guard.allows([container]):
+            break
+        best, el = [container], container
+    if best:
+        return best
+    siblings = [top, *top.itersiblings()]
+    if guard.allows(siblings):
+        return siblings
+    return [top] if guard.allows([top]) else []
+
+
+def _remove(el: lxml.html.HtmlElement) -> None:
+    """Remove ``el`` but keep its tail text in the tree."""
+    if el.getparent() is not None:
+        el.drop_tree()
+
+
+def prune_tree(tree: lxml.html.HtmlElement, rules: Rules) -> list[str]:
+    """Remove boilerplate blocks and figures from ``tree`` in place; return the names of fired rules."""
+    fired: list[str] = []
+    guard = _Guard(tree)
+    for fig in tree.xpath("//figure|//figcaption"):
+        if fig.getparent() is not None and guard.allows([fig]):
+            _remove(fig)
+            if "figure" not in fired:
+                fired.append("figure")
+    for el in list(tree.iter()):
+        if not _attached(el, tree):
+            continue  # already removed with an ancestor
+        rule = _match_block(el, rules)
+        if rule is None:
+            continue
+        parts = _block_parts(el, guard)
+        for part in parts:
+            _remove(part)
+        if parts and rule.name not in fired:
+            fired.append(rule.name)
+    return fired
+
+
+def _attached(el: lxml.html.HtmlElement, root: lxml.html.HtmlElement) -> bool:
+    """True when ``el`` is still inside ``root`` (not pruned with an ancestor)."""
+    node = el
+    while node is not None:
+        if node is root:
+            return True
+        node = node.getparent()
+    return False
+
+
+# ------------------------------------------------------------------ text cleaning
+
+
+def _words(line: str) -> int:
+    return len(line.split())
+
+
+def _cut_notice(text: str, rules: Rules) -> tuple[str, str | None, str | None]:
+    """Cut the earliest notice and what follows; return (text, source_url, rule name)."""
+    best: tuple[int, Rule, str | None] | None = None
+    for rule in rules.notices:
+        for match in rule.pattern.finditer(text):
+            url = _url_after(text, match.end())
+            if rule.require_url and url is None:
+                continue
+            if best is None or match.start() < best[0]:
+                best = (match.start(), rule, url)
+            break
+    if best is None:
+        return text, None, None
+    start, rule, url = best
+    return text[:start], url, rule.name
+
+
+def _url_after(text: str, pos: int) -> str | None:
+    """The URL starting right after ``pos`` (spaces and one line break allowed), trimmed of glued text."""
+    match = re.compile(r"[ \t]*\n?[ \t]*(" + _URL.pattern + ")").match(text, pos)
+    if match is None:
+        return None
+    url = match.group(1)
+    page_end = _URL_PAGE_END.search(url, 8)
+    if page_end is not None:
+        url = url[: page_end.end()]
+    elif (glued := _URL_GLUED_WORD.search(url, 8)) is not None:
+        url = url[: glued.start()]
+    return url.rstrip(".,;)")
+
+
+def _repair_caption(lines: list[str], rules: Rules) -> str | None:
+    """Drop a caption glued to the dateline in the opening lines; return the rule name if one fired."""
+    for i, line in enumerate(lines[:CAPTION_LINES]):
+        for rule in rules.captions:
+            match = rule.pattern.search(line)
+            if match is not None and match.start() > 0:
+                lines[i] = line[match.end() :].lstrip()
+                return rule.name
+    return None
+
+
+def _line_rule(line: str, position: set[str], rules: Rules) -> Rule | None:
+    """The first line rule removing ``line`` at ``position``, if any."""
+    for rule in rules.lines:
+        if rule.position != "any" and not (
+            rule.position in position or (rule.position == "edge" and position)
+        ):
+            continue
+        if rule.max_words is not None and _words(line) > rule.max_words:
+            continue
+        if rule.pattern.fullmatch(line):
+            return rule
+    return None
+
+
+def _positions(lines: list[str]) -> list[set[str]]:
+    """For each line: {"head"} before the first long line, {"tail"} after the last one."""
+    long_idx = [i for i, line in enumerate(lines) if _words(line) >= LONG_LINE_WORDS]
+    first = long_idx[0] if long_idx else len(lines)
+    last = long_idx[-1] if long_idx else -1
+    result: list[set[str]] = []
+    for i in range(len(lines)):
+        pos: set[str] = set()
+        if i < first:
+            pos.add("head")
+        if i > last:
+            pos.add("tail")
+        result.append(pos)
+    return result
+
+
+def clean_text(text: str, rules: Rules) -> CleanResult:
+    """Apply notice, caption and line rules to extracted text; paragraphs end up separated by one blank line."""
+    removed: list[str] = []
+    text, source_url, notice = _cut_notice(text, rules)
+    if notice:
+        removed.append(notice)
+    lines = [re.sub(r"[ \t\u00a0]+", " ", line).strip() for line in text.splitlines()]
+    lines = [line for line in lines if line]
+    caption = _repair_caption(lines, rules)
+    if caption:
+        removed.append(caption)
+    kept: list[str] = []
+    for line, pos in zip(lines, _positions(lines), strict=True):
+        rule = _line_rule(line, pos, rules)
+        if rule is None:
+            kept.append(line)
+        elif rule.name not in removed:
+            removed.append(rule.name)
+    return CleanResult(text="\n\n".join(kept), source_url=source_url, removed=tuple(removed))

@@ -1,0 +1,217 @@
+"""Copy detection: normalised-text hashes for exact copies, MinHash + LSH band keys for near copies.
+
+Pure functions and one frozen config; the store keeps the band keys in SQLite
+(``lsh_buckets``) so that finding candidates costs one indexed lookup per band, however
+large the store grows. A candidate is confirmed by its estimated Jaccard similarity of
+word shingles (see :func:`estimated_jaccard`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+from datasketch import MinHash
+
+from pipelines.urls import canonicalize_url
+
+_SEED = 1
+"""MinHash permutation seed: fixed, so signatures are comparable across processes and runs."""
+
+_WHITESPACE = re.compile(r"\s+")
+
+
+def normalize_text(text: str) -> str:
+    """Return ``text`` NFKC-normalised, case-folded, punctuation/symbols removed, spaces collapsed.
+
+    Punctuation and symbols become spaces, so "don't" and "don’t" normalise alike.
+    """
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    kept = "".join(" " if unicodedata.category(ch)[0] in "PSZC" else ch for ch in folded)
+    return _WHITESPACE.sub(" ", kept).strip()
+
+
+def text_hash(text: str) -> str:
+    """Return the hex SHA-1 of :func:`normalize_text` of ``text`` (the exact-copy key)."""
+    return hashlib.sha1(normalize_text(text).encode("utf-8")).hexdigest()  # noqa: S324 - a key
+
+
+_SETTINGS = {
+    "num_perm": ("NEWSARC_DEDUP_NUM_PERM", int),
+    "bands": ("NEWSARC_DEDUP_BANDS", int),
+    "shingle_words": ("NEWSARC_DEDUP_SHINGLE_WORDS", int),
+    "threshold": ("NEWSARC_DEDUP_THRESHOLD", float),
+}
+
+
+@dataclass(frozen=True)
+class DedupConfig:
+    """Near-copy detection parameters.
+
+    Settings read by :meth:`from_settings`: ``NEWSARC_DEDUP_NUM_PERM`` (MinHash permutations),
+    ``NEWSARC_DEDUP_BANDS`` (LSH bands; must divide NUM_PERM), ``NEWSARC_DEDUP_SHINGLE_WORDS``
+    (words per shingle) and ``NEWSARC_DEDUP_THRESHOLD`` (estimated Jaccard that confirms a
+    near copy). With 128/32 (4 rows a band) a pair at Jaccard 0.5 becomes a candidate with
+    probability 0.87, at 0.6 with 0.99, at 0.2 with 0.05.
+    """
+
+    num_perm: int = 128
+    bands: int = 32
+    shingle_words: int = 5
+    threshold: float = 0.5
+
+    def __post_init__(self) -> None:
+        """Reject inconsistent values (ValueError naming the field and the value)."""
+        if self.num_perm < 1:
+            raise ValueError(f"num_perm must be >= 1, got {self.num_perm!r}")
+        if self.bands < 1 or self.num_perm % self.bands:
+            raise ValueError(
+                f"bands must be >= 1 and divide num_perm={self.num_perm}, got {self.bands!r}"
+            )
+        if self.shingle_words < 1:
+            raise ValueError(f"shingle_words must be >= 1, got {self.shingle_words!r}")
+        if not 0.0 < self.threshold <= 1.0:
+            raise ValueError(f"threshold must be in (0, 1], got {self.threshold!r}")
+
+    @property
+    def rows(self) -> int:
+        """Signature values per LSH band."""
+        return self.num_perm // self.bands
+
+    @classmethod
+    def from_settings(cls, settings: Mapping[str, Any]) -> DedupConfig:
+        """Build the config from ``NEWSARC_DEDUP_*`` settings (missing ones take the default).
+
+        Raises ValueError naming the setting and the value when a value is invalid.
+        """
+        values: dict[str, Any] = {}
+        for field_name, (setting, convert) in _SETTINGS.items():
+            raw = settings.get(setting)
+            if raw is None or raw == "":
+                continue
+            try:
+                values[field_name] = convert(raw)
+            except (TypeError, ValueError):
+                raise ValueError(f"invalid {setting}={raw!r}: expected {convert.__name__}") from None
+        try:
+            return cls(**values)
+        except ValueError as exc:
+            names = ", ".join(f"{s}={settings.get(s)!r}" for s, _ in _SETTINGS.values())
+            raise ValueError(f"invalid dedup settings ({names}): {exc}") from None
+
+
+def shingles(text: str, size: int) -> set[bytes]:
+    """Return the set of ``size``-word shingles of the normalised text (UTF-8 encoded).
+
+    A text shorter than ``size`` words is one shingle; an empty text has none.
+    """
+    words = normalize_text(text).split()
+    if len(words) <= size:
+        return {" ".join(words).encode("utf-8")} if words else set()
+    return {" ".join(words[i : i + size]).encode("utf-8") for i in range(len(words) - size + 1)}
+
+
+def signature(text: str, config: DedupConfig) -> MinHash:
+    """Return the MinHash of the word shingles of ``text`` (deterministic across processes)."""
+    minhash = MinHash(num_perm=config.num_perm, seed=_SEED)
+    items = shingles(text, config.shingle_words)
+    if items:
+        minhash.update_batch(list(items))
+    return minhash
+
+
+def _values(sig: MinHash | np.ndarray) -> np.ndarray:
+    """Return the hash values of a MinHash or an array as a uint64 array."""
+    values = sig.hashvalues if isinstance(sig, MinHash) else sig
+    return np.asarray(values, dtype=np.uint64)
+
+
+def band_keys(sig: MinHash | np.ndarray, config: DedupConfig) -> list[str]:
+    """Return one LSH key per band: ``"<band>:<blake2b of the band's values>"``.
+
+    Keys depend only on the values (fixed-width little-endian bytes), never on Python's
+    randomised ``hash()``, so they are stable across processes.
+    """
+    values = _values(sig)
+    if values.size != config.num_perm:
+        raise ValueError(f"signature has {values.size} values, config expects {config.num_perm}")
+    rows = config.rows
+    raw = values.astype("<u8").tobytes()
+    width = rows * 8
+    keys = []
+    for band in range(config.bands):
+        chunk = raw[band * width : (band + 1) * width]
+        keys.append(f"{band:02d}:{hashlib.blake2b(chunk, digest_size=8).hexdigest()}")
+    return keys
+
+
+def empty_signature(sig: MinHash | np.ndarray) -> bool:
+    """Tell whether a signature was made from no shingles at all (empty text)."""
+    return bool(np.all(_values(sig) == np.uint64(2**32 - 1)))
+
+
+def to_blob(sig: MinHash | np.ndarray) -> bytes:
+    """Serialise a signature (values fit in 32 bits) for the ``minhashes`` table."""
+    return _values(sig).astype("<u4").tobytes()
+
+
+def from_blob(blob: bytes) -> np.ndarray:
+    """Deserialise a signature written by :func:`to_blob`."""
+    return np.frombuffer(blob, dtype="<u4").astype(np.uint64)
+
+
+def estimated_jaccard(a: MinHash | np.ndarray, b: MinHash | np.ndarray) -> float:
+    """Return the fraction of equal signature values: an unbiased Jaccard estimate."""
+    va, vb = _values(a), _values(b)
+    if va.size != vb.size:
+        raise ValueError(f"signatures differ in size: {va.size} vs {vb.size}")
+    return float(np.count_nonzero(va == vb)) / float(va.size)
+
+
+def _utc_time(published: str | None) -> tuple[str, str] | None:
+    """Return (UTC day, UTC time) of an ISO 8601 date/timestamp, or None when absent.
+
+    A date without time gives time "". Unparseable values fall back to their first 10 chars.
+    """
+    if not published or not published.strip():
+        return None
+    value = published.strip()
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return value[:10], ""
+    if len(value) <= 10:
+        return moment.date().isoformat(), ""
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC)
+    return moment.date().isoformat(), moment.time().isoformat()
+
+
+def representative(copies: Sequence[Mapping[str, Any]]) -> int:
+    """Return the id of the copy that represents a story.
+
+    ``copies`` are mappings with id, url, canonical_url, published, source_url and length
+    (of the clean text). The rule: earliest publication day (UTC; copies are republished
+    hours later, often with a wrong time zone), then the origin site (the copy whose URL
+    another copy names as its ``source_url``), then the earlier exact time, then the longest
+    text, then the lowest id. Copies without a date come last.
+    """
+    if not copies:
+        raise ValueError("a story needs at least one copy")
+    origins = {canonicalize_url(c["source_url"]) for c in copies if c.get("source_url")}
+
+    def key(copy: Mapping[str, Any]) -> tuple[bool, str, bool, str, int, int]:
+        when = _utc_time(copy.get("published"))
+        is_origin = bool(origins) and (
+            canonicalize_url(copy["url"]) in origins or copy.get("canonical_url") in origins
+        )
+        day, time = when if when else ("", "")
+        return (when is None, day, not is_origin, time, -int(copy.get("length") or 0), copy["id"])
+
+    return int(min(copies, key=key)["id"])

@@ -1,0 +1,155 @@
+"""The newsarc database schema: numbered, ordered, idempotent migrations (sqlite-utils Migrations).
+
+Each migration is explicit DDL. Never change an applied migration: add the next number.
+Connection settings (WAL, busy_timeout) are not schema; the store sets them on every open.
+"""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+MIGRATION_SET = "newsarc"
+"""Name of our migration set in the ``_sqlite_migrations`` table."""
+
+migrations = Migrations(MIGRATION_SET)
+
+_INITIAL = [
+    """
+    CREATE TABLE articles (
+        id INTEGER PRIMARY KEY,
+        url TEXT NOT NULL UNIQUE,
+        canonical_url TEXT NOT NULL,
+        site TEXT NOT NULL,
+        title TEXT NOT NULL DEFAULT '',
+        author TEXT,
+        published TEXT,
+        language TEXT,
+        site_name TEXT,
+        description TEXT,
+        tags TEXT NOT NULL DEFAULT '[]',
+        source_url TEXT,
+        text TEXT NOT NULL DEFAULT '',
+        word_count INTEGER NOT NULL DEFAULT 0,
+        text_hash TEXT NOT NULL,
+        story_id INTEGER NOT NULL,
+        is_representative INTEGER NOT NULL DEFAULT 0,
+        fetched_at TEXT,
+        warc_file TEXT,
+        warc_offset INTEGER,
+        warc_length INTEGER,
+        crawl_id TEXT,
+        extractor_version TEXT NOT NULL DEFAULT '',
+        first_seen TEXT NOT NULL,
+        last_seen TEXT NOT NULL
+    )
+    """,
+    "CREATE INDEX idx_articles_canonical_url ON articles (canonical_url)",
+    "CREATE INDEX idx_articles_text_hash ON articles (text_hash)",
+    "CREATE INDEX idx_articles_story_id ON articles (story_id)",
+    "CREATE INDEX idx_articles_site ON articles (site)",
+    "CREATE INDEX idx_articles_published ON articles (published)",
+    """
+    CREATE TABLE stories (
+        id INTEGER PRIMARY KEY,
+        representative_id INTEGER,
+        title TEXT NOT NULL DEFAULT '',
+        first_published TEXT,
+        copies INTEGER NOT NULL DEFAULT 0,
+        sites INTEGER NOT NULL DEFAULT 0
+    )
+    """,
+    """
+    CREATE TABLE pages (
+        id INTEGER PRIMARY KEY,
+        url TEXT NOT NULL,
+        final_url TEXT NOT NULL,
+        status INTEGER,
+        content_type TEXT,
+        fetched_at TEXT,
+        outcome TEXT NOT NULL,
+        reason TEXT,
+        article_id INTEGER,
+        etag TEXT,
+        last_modified TEXT,
+        warc_file TEXT,
+        warc_offset INTEGER,
+        warc_length INTEGER,
+        crawl_id TEXT
+    )
+    """,
+    "CREATE INDEX idx_pages_url ON pages (url)",
+    "CREATE INDEX idx_pages_final_url ON pages (final_url)",
+    """
+    CREATE TABLE crawls (
+        id TEXT PRIMARY KEY,
+        kind TEXT NOT NULL CHECK (kind IN ('crawl', 'replay', 'demo')),
+        started_at TEXT NOT NULL,
+        finished_at TEXT,
+        status TEXT NOT NULL,
+        args TEXT NOT NULL DEFAULT '{}',
+        stats TEXT NOT NULL DEFAULT '{}'
+    )
+    """,
+    """
+    CREATE TABLE lsh_buckets (
+        band_key TEXT NOT NULL,
+        article_id INTEGER NOT NULL,
+        PRIMARY KEY (band_key, article_id)
+    ) WITHOUT ROWID
+    """,
+    """
+    CREATE TABLE minhashes (
+        article_id INTEGER PRIMARY KEY,
+        signature BLOB NOT NULL
+    )
+    """,
+    # External-content FTS5 table; ``content=[articles]`` is the spelling that sqlite-utils and
+    # datasette detect. Kept in sync by the three triggers below.
+    """
+    CREATE VIRTUAL TABLE articles_fts USING fts5 (
+        title, text, content=[articles], content_rowid=[id],
+        tokenize='unicode61 remove_diacritics 2'
+    )
+    """,
+    """
+    CREATE TRIGGER articles_ai AFTER INSERT ON articles BEGIN
+        INSERT INTO articles_fts (rowid, title, text) VALUES (new.id, new.title, new.text);
+    END
+    """,
+    """
+    CREATE TRIGGER articles_ad AFTER DELETE ON articles BEGIN
+        INSERT INTO articles_fts (articles_fts, rowid, title, text)
+        VALUES ('delete', old.id, old.title, old.text);
+    END
+    """,
+    """
+    CREATE TRIGGER articles_au AFTER UPDATE OF title, text ON articles BEGIN
+        INSERT INTO articles_fts (articles_fts, rowid, title, text)
+        VALUES ('delete', old.id, old.title, old.text);
+        INSERT INTO articles_fts (rowid, title, text) VALUES (new.id, new.title, new.text);
+    END
+    """,
+]
+
+
+@migrations(name="0001_initial")
+def m0001_initial(db: Database) -> None:
+    """Create articles, stories, pages, crawls, the LSH tables and the FTS5 index."""
+    for statement in _INITIAL:
+        db.execute(statement)
+
+
+def apply(db: Database) -> None:
+    """Apply all pending newsarc migrations to ``db`` (a no-op when up to date)."""
+    migrations.apply(db)
+
+
+def pending(db: Database) -> list[str]:
+    """Return the names of the migrations not yet applied to ``db``."""
+    return [migration.name for migration in migrations.pending(db)]
+
+
+def applied(db: Database) -> list[str]:
+    """Return the names of the newsarc migrations already applied to ``db``."""
+    return [migration.name for migration in migrations.applied(db)]
