@@ -22,15 +22,34 @@ ORIG_LENGTH_HEADER = "X-Archive-Orig-Content-Length"
 
 
 class _Exchange(Protocol):
-    url: str
-    method: str
-    request_headers: list[tuple[str, str]]
-    request_body: bytes
-    status: int
-    reason: str
-    response_headers: list[tuple[str, str]]
-    response_body: bytes
-    http_version: str
+    """The parts of ``archive.writer.HttpExchange`` used here (read-only)."""
+
+    @property
+    def url(self) -> str: ...
+
+    @property
+    def method(self) -> str: ...
+
+    @property
+    def request_headers(self) -> list[tuple[str, str]]: ...
+
+    @property
+    def request_body(self) -> bytes: ...
+
+    @property
+    def status(self) -> int: ...
+
+    @property
+    def reason(self) -> str: ...
+
+    @property
+    def response_headers(self) -> list[tuple[str, str]]: ...
+
+    @property
+    def response_body(self) -> bytes: ...
+
+    @property
+    def http_version(self) -> str: ...
 
 
 def stored_headers(headers: Sequence[tuple[str, str]], body_length: int) -> list[tuple[str, str]]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import zlib
 from collections.abc import Callable
 
-__all__ = ["BodyDecodeError", "MAX_DECODED_BYTES", "decode_content", "dechunk"]
+__all__ = ["MAX_DECODED_BYTES", "BodyDecodeError", "dechunk", "decode_content"]
 
 MAX_DECODED_BYTES = 256 * 1024 * 1024
 

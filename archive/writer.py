@@ -16,7 +16,7 @@ import uuid
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from io import BytesIO
 from pathlib import Path
 from types import TracebackType
@@ -76,7 +76,7 @@ class RecordLocation:
 
 
 def _utc_now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def _new_record_id() -> str:
@@ -163,6 +163,12 @@ class WarcWriter:
     ``write_exchange`` then returns the location of that revisit record, which holds
     the HTTP headers but no body. The same payload under a different URL is written in
     full, so every URL's first capture can be replayed from its own record.
+
+    ``files`` lists the final names of the files written so far, including the one
+    still open (it carries that name once closed). Files are opened lazily: a writer
+    that writes nothing creates no file. After a write error the current file is
+    closed as it is and :class:`WarcWriteError` raised; the next exchange opens a new
+    file. Not thread-safe: use one writer per thread or process.
     """
 
     def __init__(self, config: WarcWriterConfig) -> None:
@@ -205,6 +211,7 @@ class WarcWriter:
                 self._write_revisit(current, exchange, date, (response_id, request_id), original)
             end = current.fh.tell()
         except OSError as exc:
+            self._abandon_current()
             raise WarcWriteError(f"cannot write to {current.path}: {exc}") from exc
         if end >= self.config.max_size:
             self._close_current()
@@ -215,7 +222,9 @@ class WarcWriter:
         self._close_current()
         return list(self.files)
 
-    def _warc_headers(self, exchange: HttpExchange, date: str, rid: str, concurrent: str) -> dict[str, str]:
+    def _warc_headers(
+        self, exchange: HttpExchange, date: str, rid: str, concurrent: str
+    ) -> dict[str, str]:
         headers = {"WARC-Record-ID": rid, "WARC-Date": date, "WARC-Concurrent-To": concurrent}
         if exchange.ip_address:
             headers["WARC-IP-Address"] = exchange.ip_address
@@ -288,7 +297,9 @@ class WarcWriter:
             except OSError as exc:
                 raise WarcWriteError(f"cannot create WARC file {path}: {exc}") from exc
             return self._start_file(name, path, fh)
-        raise WarcWriteError(f"no free WARC file name in {directory} for prefix {self.config.prefix}")
+        raise WarcWriteError(
+            f"no free WARC file name in {directory} for prefix {self.config.prefix}"
+        )
 
     def _file_name(self, stamp: datetime) -> str:
         utc = _as_utc(stamp)
@@ -335,6 +346,16 @@ class WarcWriter:
             "", "warcinfo", payload=BytesIO(body), length=len(body), warc_headers=headers
         )
 
+    def _abandon_current(self) -> None:
+        """After a failed write: close the file as it is; the next exchange starts a new one."""
+        current, self._current = self._current, None
+        if current is not None:
+            try:
+                current.fh.close()
+                current.path.rename(current.path.with_name(current.name))
+            except OSError:
+                logger.warning("cannot close damaged WARC file %s", current.path, exc_info=True)
+
     def _close_current(self) -> None:
         current, self._current = self._current, None
         if current is None:
@@ -350,5 +371,5 @@ class WarcWriter:
 def _as_utc(moment: datetime) -> datetime:
     """Naive UTC datetime for warcio; an aware datetime is converted, a naive one taken as UTC."""
     if moment.tzinfo is not None:
-        moment = moment.astimezone(timezone.utc)
+        moment = moment.astimezone(UTC)
     return moment.replace(tzinfo=None)

@@ -83,7 +83,7 @@ def run_crawl(options: CrawlOptions) -> CrawlReport:
     with Store(options.db) as store:
         crawl_id = store.start_crawl(options.kind, _describe(options))
     settings = project_settings(options, crawl_id)
-    process = CrawlerProcess(settings, install_root_handler=True)
+    process = CrawlerProcess(settings)
     crawler = process.create_crawler(NewsSpider)
     process.crawl(crawler, **spider_arguments(options))
     process.start()

@@ -32,8 +32,9 @@ DOWNLOAD_MAXSIZE = 20 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 5 * 1024 * 1024
 DOWNLOAD_TIMEOUT = 30
 REDIRECT_MAX_TIMES = 5
-# Link-following depth from the start pages (feeds and sitemaps do not count, see the spider).
-DEPTH_LIMIT = 3
+# Hard bound on request chains (robots → sitemap index → sitemap → page → links …); link-following
+# depth proper is the spider's own ``depth`` argument, where feeds and sitemaps do not count.
+DEPTH_LIMIT = 10
 DEPTH_PRIORITY = 1
 RETRY_TIMES = 1
 # Our own log formatter keeps article bodies out of the log.

@@ -28,6 +28,7 @@ LABEL_TAGS = frozenset(
 MAX_HEADING_CHARS = 80
 LONG_LINE_WORDS = 12
 CAPTION_LINES = 3
+BODY_PARAGRAPH_CHARS = 250
 _MACRO = re.compile(r"\{([a-z_]+)\}")
 _URL = re.compile(r"https?://[^\s<>\"']+")
 _URL_PAGE_END = re.compile(r"\.(?:html?|php|aspx?)(?![?#])")
@@ -98,6 +99,8 @@ def _compile(kind: str, raw: dict[str, Any], macros: dict[str, str]) -> Rule:
         flags = 0
     else:
         flags = 0 if raw.get("case") else re.IGNORECASE
+    if kind == "notice":
+        source = source.replace(" ", r"\s+")  # notices may wrap anywhere
     try:
         pattern = re.compile(source, flags)
     except re.error as exc:
@@ -159,7 +162,11 @@ def normalize_heading(text: str) -> str:
 
 
 def _text_len(el: lxml.html.HtmlElement) -> int:
-    return len(re.sub(r"\s+", "", el.text_content()))
+    """Visible characters (no spaces, no script/style) inside ``el``."""
+    if not isinstance(el.tag, str):
+        return 0
+    texts = el.xpath(".//text()[not(ancestor::script or ancestor::style or ancestor::noscript)]")
+    return sum(len("".join(t.split())) for t in texts)
 
 
 def _match_block(el: lxml.html.HtmlElement, rules: Rules) -> Rule | None:
@@ -231,10 +238,26 @@ def _block_parts(heading: lxml.html.HtmlElement, guard: _Guard) -> list[lxml.htm
         best, el = [container], container
     if best:
         return best
-    siblings = [top, *top.itersiblings()]
-    if guard.allows(siblings):
-        return siblings
-    return [top] if guard.allows([top]) else []
+    if heading.tag not in HEADING_TAGS:
+        return [top] if guard.allows([top]) else []
+    siblings = [top]
+    for sibling in top.itersiblings():
+        if _looks_like_body(sibling):
+            break
+        siblings.append(sibling)
+    return siblings if guard.allows(siblings) else []
+
+
+def _looks_like_body(el: lxml.html.HtmlElement) -> bool:
+    """True for an element holding article prose: a long run of text outside links."""
+    if not isinstance(el.tag, str) or el.tag in HEADING_TAGS:
+        return isinstance(el.tag, str)
+    paragraphs = [el] if el.tag == "p" else el.xpath(".//p")
+    for p in paragraphs:
+        unlinked = "".join(p.xpath(".//text()[not(ancestor::a)]"))
+        if len(unlinked.strip()) >= BODY_PARAGRAPH_CHARS:
+            return True
+    return False
 
 
 def _remove(el: lxml.html.HtmlElement) -> None:
@@ -355,17 +378,20 @@ def _positions(lines: list[str]) -> list[set[str]]:
     return result
 
 
-def clean_text(text: str, rules: Rules) -> CleanResult:
-    """Apply notice, caption and line rules to extracted text; paragraphs end up separated by one blank line."""
+def clean_text(text: str, rules: Rules, title: str | None = None) -> CleanResult:
+    """Apply notice, line and caption rules to extracted text; paragraphs end up separated by one blank line.
+
+    ``title``: the headline; a first line repeating it is dropped (it is not body text).
+    """
     removed: list[str] = []
     text, source_url, notice = _cut_notice(text, rules)
     if notice:
         removed.append(notice)
     lines = [re.sub(r"[ \t\u00a0]+", " ", line).strip() for line in text.splitlines()]
     lines = [line for line in lines if line]
-    caption = _repair_caption(lines, rules)
-    if caption:
-        removed.append(caption)
+    if title and lines and normalize_heading(lines[0]) == normalize_heading(title):
+        lines = lines[1:]
+        removed.append("title_line")
     kept: list[str] = []
     for line, pos in zip(lines, _positions(lines), strict=True):
         rule = _line_rule(line, pos, rules)
@@ -373,4 +399,8 @@ def clean_text(text: str, rules: Rules) -> CleanResult:
             kept.append(line)
         elif rule.name not in removed:
             removed.append(rule.name)
+    caption = _repair_caption(kept, rules)
+    if caption:
+        removed.append(caption)
+    kept = [line for line in kept if line]
     return CleanResult(text="\n\n".join(kept), source_url=source_url, removed=tuple(removed))

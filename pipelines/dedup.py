@@ -19,7 +19,8 @@ from typing import Any
 import numpy as np
 from datasketch import MinHash
 
-from pipelines.urls import canonicalize_url
+from pipelines.items import Article
+from pipelines.urls import canonicalize_url, site_of
 
 _SEED = 1
 """MinHash permutation seed: fixed, so signatures are comparable across processes and runs."""
@@ -27,19 +28,37 @@ _SEED = 1
 _WHITESPACE = re.compile(r"\s+")
 
 
+class _SeparatorTable(dict[int, str]):
+    """``str.translate`` table, filled on first sight of each character: punctuation,
+    symbols, separators and control characters (Unicode categories P, S, Z, C) map to a
+    space, everything else (letters, digits, combining marks) to itself."""
+
+    def __missing__(self, code: int) -> str:
+        char = chr(code)
+        value = " " if unicodedata.category(char)[0] in "PSZC" else char
+        self[code] = value
+        return value
+
+
+_SEPARATORS = _SeparatorTable()
+
+
 def normalize_text(text: str) -> str:
     """Return ``text`` NFKC-normalised, case-folded, punctuation/symbols removed, spaces collapsed.
 
-    Punctuation and symbols become spaces, so "don't" and "don’t" normalise alike.
+    Punctuation and symbols become spaces, so straight and curly apostrophes normalise alike.
     """
     folded = unicodedata.normalize("NFKC", text).casefold()
-    kept = "".join(" " if unicodedata.category(ch)[0] in "PSZC" else ch for ch in folded)
-    return _WHITESPACE.sub(" ", kept).strip()
+    return _WHITESPACE.sub(" ", folded.translate(_SEPARATORS)).strip()
 
 
 def text_hash(text: str) -> str:
     """Return the hex SHA-1 of :func:`normalize_text` of ``text`` (the exact-copy key)."""
     return hashlib.sha1(normalize_text(text).encode("utf-8")).hexdigest()  # noqa: S324 - a key
+
+
+EMPTY_TEXT_HASH = text_hash("")
+"""Hash of a text with no words: such texts are never copies of each other."""
 
 
 _SETTINGS = {
@@ -98,7 +117,8 @@ class DedupConfig:
             try:
                 values[field_name] = convert(raw)
             except (TypeError, ValueError):
-                raise ValueError(f"invalid {setting}={raw!r}: expected {convert.__name__}") from None
+                expected = convert.__name__
+                raise ValueError(f"invalid {setting}={raw!r}: expected {expected}") from None
         try:
             return cls(**values)
         except ValueError as exc:
@@ -158,7 +178,7 @@ def empty_signature(sig: MinHash | np.ndarray) -> bool:
 
 def to_blob(sig: MinHash | np.ndarray) -> bytes:
     """Serialise a signature (values fit in 32 bits) for the ``minhashes`` table."""
-    return _values(sig).astype("<u4").tobytes()
+    return bytes(_values(sig).astype("<u4").tobytes())
 
 
 def from_blob(blob: bytes) -> np.ndarray:
@@ -215,3 +235,13 @@ def representative(copies: Sequence[Mapping[str, Any]]) -> int:
         return (when is None, day, not is_origin, time, -int(copy.get("length") or 0), copy["id"])
 
     return int(min(copies, key=key)["id"])
+
+
+def prepare(article: Article) -> Article:
+    """Fill the derived fields of ``article`` in place: canonical_url, site, counts, hash."""
+    article.canonical_url = canonicalize_url(article.url, hint=article.canonical_url or None)
+    article.site = site_of(article.url)
+    if not article.word_count:
+        article.word_count = len(article.text.split())
+    article.text_hash = text_hash(article.text)
+    return article

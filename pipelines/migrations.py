@@ -1,18 +1,38 @@
-"""The newsarc database schema: numbered, ordered, idempotent migrations (sqlite-utils Migrations).
+"""The newsarc database schema and opening a file at the current schema version.
 
-Each migration is explicit DDL. Never change an applied migration: add the next number.
-Connection settings (WAL, busy_timeout) are not schema; the store sets them on every open.
+Migrations are numbered, ordered and idempotent (sqlite-utils Migrations), each explicit DDL.
+Never change an applied migration: add the next number. Connection settings (WAL,
+busy_timeout, synchronous) are not schema: :func:`open_database` sets them on every open.
 """
 
 from __future__ import annotations
 
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
+
+BUSY_TIMEOUT_MS = 10_000
+"""How long a connection waits for a lock before failing (readers never block the writer)."""
 
 MIGRATION_SET = "newsarc"
 """Name of our migration set in the ``_sqlite_migrations`` table."""
 
 migrations = Migrations(MIGRATION_SET)
+
+NAMES: list[str] = []
+"""Names of our migrations, in order (a database with others was made by a newer newsarc)."""
+
+
+def _migration(name: str) -> Callable[[Callable[[Database], None]], Callable[[Database], None]]:
+    """Register a migration in :data:`migrations` under ``name``."""
+    NAMES.append(name)
+    register: Callable[[Callable[[Database], None]], Callable[[Database], None]] = migrations(
+        name=name
+    )
+    return register
 
 _INITIAL = [
     """
@@ -133,7 +153,7 @@ _INITIAL = [
 ]
 
 
-@migrations(name="0001_initial")
+@_migration("0001_initial")
 def m0001_initial(db: Database) -> None:
     """Create articles, stories, pages, crawls, the LSH tables and the FTS5 index."""
     for statement in _INITIAL:
@@ -153,3 +173,55 @@ def pending(db: Database) -> list[str]:
 def applied(db: Database) -> list[str]:
     """Return the names of the newsarc migrations already applied to ``db``."""
     return [migration.name for migration in migrations.applied(db)]
+
+
+class StoreError(Exception):
+    """The database cannot be used: missing, unreadable, or not a newsarc database."""
+
+
+def open_database(path: Path, *, create: bool) -> Database:
+    """Open ``path`` as a newsarc database with WAL and busy_timeout set; migrate if allowed.
+
+    Raises StoreError (one line) when the file is missing (``create=False``), is not SQLite,
+    or is an SQLite database that newsarc did not create.
+    """
+    if path.is_dir() or (not create and not path.is_file()):
+        reason = "is a directory" if path.is_dir() else "no such file"
+        raise StoreError(f"cannot open DB {path}: {reason}")
+    try:
+        db = Database(path, execute_plugins=False)
+    except sqlite3.Error as exc:
+        raise StoreError(f"cannot open DB {path}: {exc}") from exc
+    try:
+        db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        _check_newsarc(db, path, create=create)
+        db.execute("PRAGMA journal_mode = WAL")
+        # WAL + NORMAL never corrupts; a power cut may lose the last commits, which the
+        # next crawl refetches (the store is the truth, see DESIGN "Safety and durability").
+        db.execute("PRAGMA synchronous = NORMAL")
+        if pending(db):
+            apply(db)
+    except sqlite3.Error as exc:
+        db.close()
+        raise StoreError(f"cannot open DB {path}: {exc}") from exc
+    except StoreError:
+        db.close()
+        raise
+    return db
+
+
+def _check_newsarc(db: Database, path: Path, *, create: bool) -> None:
+    """Raise StoreError unless ``db`` is empty (and may be created) or has newsarc migrations."""
+    tables = db.table_names()
+    if not tables and create:
+        return
+    done = applied(db)
+    if not done:
+        what = "empty database" if not tables else "tables " + ", ".join(sorted(tables)[:5])
+        raise StoreError(f"cannot open DB {path}: not a newsarc database ({what})")
+    unknown = sorted(set(done) - set(NAMES))
+    if unknown:
+        raise StoreError(
+            f"cannot open DB {path}: made by a newer newsarc (schema {', '.join(unknown)}); "
+            "upgrade newsarc"
+        )

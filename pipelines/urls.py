@@ -91,7 +91,7 @@ def _normalise(url: str) -> str:
         (k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _is_tracking(k, v)
     ]
     rebuilt = urlunsplit((scheme, netloc, _clean_path(parts.path), urlencode(query), ""))
-    return _w3lib_canonicalize(rebuilt, keep_blank_values=True)
+    return str(_w3lib_canonicalize(rebuilt, keep_blank_values=True))
 
 
 def _usable_hint(url: str, hint: str | None) -> str | None:

@@ -82,19 +82,19 @@ ORIGINAL = text(STORY_A)
 
 NEAR_COPIES = {
     "paragraph dropped": text(STORY_A[:5] + STORY_A[6:]),
-    "sentence reworded": text(STORY_A[:2] + [REWORDED] + STORY_A[3:]),
+    "sentence reworded": text([*STORY_A[:2], REWORDED, *STORY_A[3:]]),
     "cache notice appended": text([*STORY_A, CACHE_NOTICE]),
     "caption glued and notice": text(
         ["Lavrov arrives at the air base. - BERNAMA pic" + STORY_A[0], *STORY_A[1:], CACHE_NOTICE]
     ),
-    "all of them": text(STORY_A[:2] + [REWORDED] + STORY_A[3:5] + STORY_A[6:] + [CACHE_NOTICE]),
+    "all of them": text([*STORY_A[:2], REWORDED, *STORY_A[3:5], *STORY_A[6:], CACHE_NOTICE]),
     "last two paragraphs cut": text(STORY_A[:5]),
 }
 """Near copies of ORIGINAL as mirrors produce them (a new headline changes only the title)."""
 
 DIFFERENT = {
     "same people, other event": text(STORY_B),
-    "same people, shared background paragraph": text(STORY_B[:6] + [STORY_A[5]]),
+    "same people, shared background paragraph": text([*STORY_B[:6], STORY_A[5]]),
 }
 """Texts that are another story although they name the same people."""
 

@@ -32,6 +32,7 @@ from crawler.demo.stories_world import (
 __all__ = [
     "AGENCY",
     "BOILERPLATE_MARKERS",
+    "CACHE_NOTICE",
     "DEMO_TODAY",
     "DRAFT_STORY",
     "MIRROR_AUTHOR",
@@ -39,11 +40,10 @@ __all__ = [
     "MIRROR_POSTS",
     "PORTAL_NAME",
     "PORTAL_STORIES",
-    "CACHE_NOTICE",
     "MirrorPost",
     "Story",
-    "portal_tags",
     "mirror_labels",
+    "portal_tags",
     "slugify",
     "story_by_slug",
 ]
@@ -106,67 +106,75 @@ def _copy(story: Story, published: str, caption: str, labels: tuple[str, ...]) -
     )
 
 
-def _mirror_posts() -> tuple[MirrorPost, ...]:
-    kl = _copy(
+# (portal story, mirror publication time, photo caption without the agency, labels)
+_COPIES: tuple[tuple[Story, str, str, tuple[str, ...]], ...] = (
+    (
         KL_MEETING,
         "2025-07-10T13:02:00+08:00",
         "Foreign Minister Marten Holt is greeted on arrival at the airbase outside the city",
         ("World", "Diplomacy"),
-    )
-    geneva = _copy(
+    ),
+    (
         GENEVA_TALKS,
         "2025-09-24T08:11:00+08:00",
         "Ilona Karsak and Marten Holt shake hands before the start of their talks",
         ("World", "Diplomacy"),
-    )
-    rates = _copy(
+    ),
+    (
         RATES_ON_HOLD,
         "2025-06-19T07:45:00+08:00",
         "The headquarters of the Bank of Vestria seen from the river embankment",
         ("Business",),
-    )
-    new_headline = "Rates unchanged as central bank waits for clearer inflation picture"
-    rates = replace(
-        rates, headline=new_headline, slug=blogger_slug(new_headline), change="new-headline"
-    )
-    storm = _copy(
+    ),
+    (
         STORM_FLOODS,
         "2025-10-03T20:30:00+08:00",
         "Residents wade through a flooded street in the harbour district of Lindhaven",
         ("World", "Weather"),
-    )
-    storm = replace(
-        storm,
-        paragraphs=storm.paragraphs[:4] + storm.paragraphs[5:],
-        change="paragraph-dropped",
-    )
-    cup = _copy(
+    ),
+    (
         CUP_FINAL,
         "2025-05-26T09:05:00+08:00",
         "Harbour City players lift the trophy in front of their supporters",
         ("Sports",),
-    )
-    cup = replace(
-        cup,
-        paragraphs=_edit_sentence(
-            cup.paragraphs,
+    ),
+)
+_NEW_HEADLINE = "Rates unchanged as central bank waits for clearer inflation picture"
+
+
+def _changed(post: MirrorPost) -> MirrorPost:
+    """Apply the mirror's edits: a new headline, a dropped paragraph, an edited sentence."""
+    if post.source_slug == RATES_ON_HOLD.slug:
+        slug = blogger_slug(_NEW_HEADLINE)
+        return replace(post, headline=_NEW_HEADLINE, slug=slug, change="new-headline")
+    if post.source_slug == STORM_FLOODS.slug:
+        kept = post.paragraphs[:4] + post.paragraphs[5:]
+        return replace(post, paragraphs=kept, change="paragraph-dropped")
+    if post.source_slug == CUP_FINAL.slug:
+        edited = _edit_sentence(
+            post.paragraphs,
             "A crowd of 41,200 watched the final, including around 15,000",
             "A sell-out crowd of 41,200 saw the final, among them some 15,000",
-        ),
-        change="sentence-edited",
+        )
+        return replace(post, paragraphs=edited, change="sentence-edited")
+    return post
+
+
+def _mirror_posts() -> tuple[MirrorPost, ...]:
+    posts = [_changed(_copy(*spec)) for spec in _COPIES]
+    posts.append(
+        MirrorPost(
+            slug=blogger_slug(AIRLINE_ROUTES.headline),
+            headline=AIRLINE_ROUTES.headline,
+            author=MIRROR_AUTHOR,
+            published=AIRLINE_ROUTES.published,
+            labels=("Business", "Travel"),
+            caption=f"A Skyreach aircraft taxis to the gate at the main airport - {AGENCY} pic",
+            paragraphs=AIRLINE_ROUTES.paragraphs,
+            source_slug=None,
+            change="original",
+        )
     )
-    own = MirrorPost(
-        slug=blogger_slug(AIRLINE_ROUTES.headline),
-        headline=AIRLINE_ROUTES.headline,
-        author=MIRROR_AUTHOR,
-        published=AIRLINE_ROUTES.published,
-        labels=("Business", "Travel"),
-        caption=f"A Skyreach aircraft taxis to the gate at the main airport - {AGENCY} pic",
-        paragraphs=AIRLINE_ROUTES.paragraphs,
-        source_slug=None,
-        change="original",
-    )
-    posts = (kl, geneva, rates, storm, cup, own)
     return tuple(sorted(posts, key=lambda post: post.published_at))
 
 

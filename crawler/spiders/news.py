@@ -17,7 +17,7 @@ from collections.abc import AsyncIterator, Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import parse_qsl, urljoin, urlsplit
 
 import lxml.etree
 from scrapy import Request, Spider
@@ -28,7 +28,9 @@ from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 from crawler.recording import META_KEY
 from crawler.sites import SiteSpec, load_sites, spec_from_url
 from pipelines.items import Page
-from pipelines.urls import canonicalize_url
+from w3lib.url import url_query_cleaner
+
+from pipelines.urls import TRACKING_PARAMS, TRACKING_PREFIXES
 
 FEED_LINK_XPATH = (
     '//link[@rel="alternate"][contains(@type, "rss") or contains(@type, "atom")]/@href'
@@ -42,6 +44,18 @@ XML_PARSER = lxml.etree.XMLParser(
 
 def _split(value: str | None) -> list[str]:
     return [v for v in re.split(r"[\s,]+", value or "") if v]
+
+
+def request_url(url: str) -> str:
+    """The URL to request: tracking parameters and fragment dropped, nothing else changed.
+
+    (Canonical URLs for dedup go further — trailing slashes, mobile hosts — but a request must
+    keep the exact path the site uses.)
+    """
+    parts = urlsplit(url)
+    drop = [k for k, _ in parse_qsl(parts.query, keep_blank_values=True)
+            if k.lower() in TRACKING_PARAMS or k.lower().startswith(TRACKING_PREFIXES)]
+    return url_query_cleaner(url, drop, remove=True, keep_fragments=False) if drop else url.split("#")[0]
 
 
 def _origin(url: str) -> str:
@@ -74,7 +88,8 @@ class NewsSpider(Spider):
 
     @staticmethod
     def _link_extractor(spec: SiteSpec) -> LinkExtractor:
-        return LinkExtractor(allow=spec.allow, deny=spec.deny, allow_domains=sorted(spec.hosts))
+        # Same-site filtering is ours (_same_site): allow_domains compares netlocs, ports included.
+        return LinkExtractor(allow=spec.allow, deny=spec.deny)
 
     async def start(self) -> AsyncIterator[Any]:
         for spec in self.specs:
@@ -97,7 +112,7 @@ class NewsSpider(Spider):
     ) -> Request:
         meta = {"newsarc_kind": kind, "newsarc_site": spec.name, "newsarc_depth": depth}
         if kind == "page":
-            url = canonicalize_url(url)
+            url = request_url(url)
         return Request(url, callback=callback, meta=meta)
 
     def _spec(self, response: Response) -> SiteSpec:
@@ -112,7 +127,7 @@ class NewsSpider(Spider):
     def parse_robots(self, response: Response) -> Iterator[Any]:
         yield self.page(response, "robots")
         spec = self._spec(response)
-        found = list(sitemap_urls_from_robots(response.text, base_url=response.url))
+        found = list(sitemap_urls_from_robots(response.body, base_url=response.url))
         if not found and not spec.sitemaps:
             found = [_origin(response.url) + "/sitemap.xml"]
         for url in found:
@@ -163,6 +178,8 @@ class NewsSpider(Spider):
         if depth >= self.max_depth:
             return
         for link in self.extractors[spec.name].extract_links(response):
+            if not self._same_site(link.url, spec):
+                continue
             yield self._request(link.url, "page", spec, self.parse_page, depth=depth + 1)
 
     # --- items ----------------------------------------------------------------------------

@@ -1,0 +1,273 @@
+"""The SQLite store: opening, migrations, crawls, pages, articles, copies and stories."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pipelines import migrations
+from pipelines.items import Article, Page
+from pipelines.store import SaveResult, Store, StoreError
+from tests.test_dedup_corpus import DIFFERENT, NEAR_COPIES, ORIGINAL
+
+
+def article(url: str, text: str = ORIGINAL, **fields: Any) -> Article:
+    """Build an Article as the extraction chain hands it over (derived fields empty)."""
+    fields.setdefault("title", "Lavrov-Rubio meeting in KL being finalised")
+    fields.setdefault("published", "2025-07-10")
+    return Article(url=url, canonical_url=fields.pop("canonical_url", ""), site="", text=text,
+                   **fields)  # fmt: skip
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    with Store(tmp_path / "news.db") as opened:
+        yield opened
+
+
+def rows(store: Store, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
+    return list(store.db.query(sql, params or []))
+
+
+# -- opening and migrations ---------------------------------------------------------------
+
+
+def test_migrations_are_idempotent(tmp_path: Path) -> None:
+    path = tmp_path / "news.db"
+    Store(path).close()
+    with Store(path) as store:
+        assert migrations.applied(store.db) == ["0001_initial"]
+        assert migrations.pending(store.db) == []
+        assert {"articles", "stories", "pages", "crawls", "lsh_buckets", "minhashes",
+                "articles_fts"} <= set(store.db.table_names())  # fmt: skip
+
+
+def test_wal_and_busy_timeout_on_every_open(tmp_path: Path) -> None:
+    Store(tmp_path / "news.db").close()
+    with Store(tmp_path / "news.db", create=False) as store:
+        assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert store.db.execute("PRAGMA busy_timeout").fetchone()[0] > 0
+
+
+def test_fts_is_detected_by_sqlite_utils_and_datasette(store: Store) -> None:
+    assert store.db["articles"].detect_fts() == "articles_fts"
+
+
+def test_open_missing_file_without_create(tmp_path: Path) -> None:
+    with pytest.raises(StoreError, match=r"cannot open DB .*missing\.db: no such file"):
+        Store(tmp_path / "missing.db", create=False)
+    assert not (tmp_path / "missing.db").exists()
+
+
+def test_open_file_that_is_not_sqlite(tmp_path: Path) -> None:
+    path = tmp_path / "notes.db"
+    path.write_text("hello, this is not a database\n" * 100)
+    with pytest.raises(StoreError, match=r"cannot open DB .*notes\.db: file is not a database"):
+        Store(path)
+
+
+def test_open_foreign_sqlite_database(tmp_path: Path) -> None:
+    path = tmp_path / "other.db"
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE things (id INTEGER)")
+    conn.close()
+    for create in (True, False):
+        with pytest.raises(StoreError, match="not a newsarc database"):
+            Store(path, create=create)
+
+
+def test_error_messages_are_one_line(tmp_path: Path) -> None:
+    with pytest.raises(StoreError) as caught:
+        Store(tmp_path / "missing.db", create=False)
+    assert "\n" not in str(caught.value)
+
+
+# -- crawls and pages ---------------------------------------------------------------------
+
+
+def test_crawl_start_and_finish(store: Store) -> None:
+    crawl_id = store.start_crawl("demo", {"sites": ["a", "b"]})
+    assert crawl_id != store.start_crawl("demo", {})
+    store.finish_crawl(crawl_id, "finished", {"item_scraped_count": 3})
+    row = rows(store, "SELECT * FROM crawls WHERE id = ?", [crawl_id])[0]
+    assert row["kind"] == "demo" and row["status"] == "finished" and row["finished_at"]
+    assert json.loads(row["args"]) == {"sites": ["a", "b"]}
+    assert json.loads(row["stats"]) == {"item_scraped_count": 3}
+
+
+@pytest.mark.parametrize(("call", "message"), [
+    (lambda s: s.start_crawl("harvest", {}), "crawl kind"),
+    (lambda s: s.finish_crawl("nope", "finished", {}), "no crawl with id 'nope'"),
+])  # fmt: skip
+def test_crawl_bad_input(store: Store, call: Any, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        call(store)
+
+
+def test_record_page(store: Store) -> None:
+    page = Page(
+        url="https://example.com/a", final_url="https://www.example.com/a", status=200,
+        headers={"content-type": "text/html", "etag": '"abc"', "last-modified": "Thu, 10 Jul"},
+        body=b"<html>", fetched_at="2025-07-10T08:00:00Z", warc_file="x.warc.gz",
+        warc_offset=10, warc_length=20, crawl_id="c1",
+    )  # fmt: skip
+    store.record_page(page, "too-short", "12 words < 100")
+    row = rows(store, "SELECT * FROM pages")[0]
+    assert row["outcome"] == "too-short" and row["reason"] == "12 words < 100"
+    assert (row["etag"], row["content_type"], row["warc_offset"]) == ('"abc"', "text/html", 10)
+    assert store.page_validators("https://example.com/a") == {
+        "etag": '"abc"', "last_modified": "Thu, 10 Jul"}  # fmt: skip
+
+
+# -- articles -----------------------------------------------------------------------------
+
+
+def test_new_article_fills_derived_fields(store: Store) -> None:
+    item = article("https://www.example.com/a/?utm_source=x#top", tags=["asean"])
+    result = store.save_article(item)
+    assert result == SaveResult(1, 1, "new", None)
+    row = rows(store, "SELECT * FROM articles")[0]
+    assert row["canonical_url"] == "https://www.example.com/a" == item.canonical_url
+    assert row["site"] == "example.com" and row["word_count"] == len(ORIGINAL.split())
+    assert row["text_hash"] == item.text_hash and len(item.text_hash) == 40
+    assert json.loads(row["tags"]) == ["asean"] and row["is_representative"] == 1
+
+
+def test_has_article_and_article_urls(store: Store) -> None:
+    store.save_article(article("https://example.com/a?utm_source=x", canonical_url="/a/"))
+    assert store.has_article("https://example.com/a?utm_source=x")
+    assert store.has_article("https://m.example.com/a/?fbclid=1")
+    assert not store.has_article("https://example.com/b")
+    assert store.article_urls() == {"https://example.com/a?utm_source=x", "https://example.com/a"}
+
+
+def test_unchanged_and_updated(store: Store) -> None:
+    first = store.save_article(article("https://example.com/a", fetched_at="2025-07-10T08:00:00Z"))
+    again = store.save_article(article("https://example.com/a", fetched_at="2025-07-11T08:00:00Z"))
+    assert again == SaveResult(first.article_id, first.story_id, "unchanged", None)
+    assert rows(store, "SELECT last_seen FROM articles")[0]["last_seen"] == "2025-07-11T08:00:00Z"
+    changed = store.save_article(article("https://example.com/a", text=ORIGINAL + "\n\nUpdate."))
+    assert changed.outcome == "updated" and changed.article_id == first.article_id
+    assert rows(store, "SELECT text FROM articles")[0]["text"].endswith("Update.")
+    assert len(rows(store, "SELECT * FROM articles")) == 1
+
+
+def test_duplicate_url_is_not_inserted(store: Store) -> None:
+    first = store.save_article(article("https://example.com/a"))
+    result = store.save_article(article("https://example.com/a?utm_source=fb&fbclid=2"))
+    assert result == SaveResult(first.article_id, first.story_id, "duplicate-url", first.article_id)
+    assert len(rows(store, "SELECT * FROM articles")) == 1
+
+
+def test_exact_copies_share_a_story_and_keep_their_rows(store: Store) -> None:
+    first = store.save_article(article("https://news.example.org/a"))
+    copy = store.save_article(article("https://mirror.example.net/a", text=ORIGINAL.upper()))
+    assert copy.outcome == "exact-duplicate" and copy.duplicate_of == first.article_id
+    assert copy.story_id == first.story_id and copy.article_id != first.article_id
+    assert [r["url"] for r in rows(store, "SELECT url FROM articles ORDER BY id")] == [
+        "https://news.example.org/a", "https://mirror.example.net/a"]  # fmt: skip
+
+
+@pytest.mark.parametrize("name", sorted(NEAR_COPIES))
+def test_near_copy_joins_the_story(store: Store, name: str) -> None:
+    first = store.save_article(article("https://news.example.org/a"))
+    copy = store.save_article(
+        article("https://mirror.example.net/a", text=NEAR_COPIES[name], title="Lavrov Rubio In Kl")
+    )
+    assert (copy.outcome, copy.story_id, copy.duplicate_of) == (
+        "near-duplicate", first.story_id, first.article_id)  # fmt: skip
+
+
+@pytest.mark.parametrize("name", sorted(DIFFERENT))
+def test_different_story_about_same_people_stays_apart(store: Store, name: str) -> None:
+    first = store.save_article(article("https://news.example.org/a"))
+    other = store.save_article(article("https://news.example.org/b", text=DIFFERENT[name]))
+    assert other.outcome == "new" and other.story_id != first.story_id
+
+
+def test_empty_texts_are_not_copies_of_each_other(store: Store) -> None:
+    first = store.save_article(article("https://example.com/a", text=""))
+    second = store.save_article(article("https://example.com/b", text=" . "))
+    assert (first.outcome, second.outcome) == ("new", "new")
+    assert first.story_id != second.story_id
+
+
+def story(store: Store, story_id: int) -> dict[str, Any]:
+    return rows(store, "SELECT * FROM stories WHERE id = ?", [story_id])[0]
+
+
+def test_representative_is_the_origin_and_is_unique(store: Store) -> None:
+    mirror = store.save_article(article(
+        "https://mirror.blogspot.com/2025/07/lavrov.html",
+        text=NEAR_COPIES["cache notice appended"],
+        source_url="https://news.example.org/lavrov?utm_source=cache", published="2025-07-10",
+    ))  # fmt: skip
+    origin = store.save_article(article("https://news.example.org/lavrov", published="2025-07-10"))
+    later = store.save_article(article("https://late.example.net/x", published="2025-07-12",
+                                       text=NEAR_COPIES["sentence reworded"] + " Extra words."))
+    assert mirror.story_id == origin.story_id == later.story_id
+    flags = rows(store, "SELECT id, is_representative FROM articles ORDER BY id")
+    assert [r["is_representative"] for r in flags] == [0, 1, 0]
+    row = story(store, origin.story_id)
+    assert row["representative_id"] == origin.article_id
+    assert (row["copies"], row["sites"], row["first_published"]) == (3, 3, "2025-07-10")
+
+
+def test_earlier_copy_becomes_representative(store: Store) -> None:
+    first = store.save_article(article("https://a.example.org/x", published="2025-07-11"))
+    earlier = store.save_article(article("https://b.example.org/x", published="2025-07-09",
+                                         title="Earlier headline"))  # fmt: skip
+    row = story(store, first.story_id)
+    assert row["representative_id"] == earlier.article_id
+    assert row["title"] == "Earlier headline"
+    assert rows(store, "SELECT sum(is_representative) AS n FROM articles")[0]["n"] == 1
+
+
+def test_save_commits_itself(tmp_path: Path) -> None:
+    with Store(tmp_path / "news.db") as store:
+        store.save_article(article("https://example.com/a"))
+        assert not store.db.conn.in_transaction
+        with sqlite3.connect(tmp_path / "news.db") as reader:
+            assert reader.execute("SELECT count(*) FROM articles").fetchone()[0] == 1
+        reader.close()
+
+
+def test_transaction_groups_saves_and_rolls_back_on_error(store: Store) -> None:
+    with store.transaction():
+        store.save_article(article("https://example.com/a"))
+        store.save_article(article("https://example.com/b", text="Another story entirely."))
+    assert len(rows(store, "SELECT id FROM articles")) == 2
+    with pytest.raises(RuntimeError), store.transaction():
+        store.save_article(article("https://example.com/c", text="A third story."))
+        raise RuntimeError("crawl interrupted")
+    assert len(rows(store, "SELECT id FROM articles")) == 2
+    assert len(rows(store, "SELECT id FROM stories")) == 2
+
+
+def test_open_reader_does_not_block_the_writer(tmp_path: Path) -> None:
+    with Store(tmp_path / "news.db") as store:
+        store.save_article(article("https://example.com/a"))
+        reader = sqlite3.connect(tmp_path / "news.db")
+        reader.execute("BEGIN")
+        assert reader.execute("SELECT count(*) FROM articles").fetchone()[0] == 1
+        store.save_article(article("https://example.com/b", text="Another story entirely."))
+        assert reader.execute("SELECT count(*) FROM articles").fetchone()[0] == 1
+        reader.rollback()
+        assert reader.execute("SELECT count(*) FROM articles").fetchone()[0] == 2
+        reader.close()
+
+
+def test_open_database_from_a_newer_newsarc(tmp_path: Path) -> None:
+    Store(tmp_path / "news.db").close()
+    with sqlite3.connect(tmp_path / "news.db") as conn:
+        conn.execute(
+            "INSERT INTO _sqlite_migrations (migration_set, name, applied_at) "
+            "VALUES ('newsarc', '0099_future', '2030-01-01')"
+        )
+    conn.close()
+    with pytest.raises(StoreError, match=r"newer newsarc \(schema 0099_future\)"):
+        Store(tmp_path / "news.db", create=False)
