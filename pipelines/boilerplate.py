@@ -260,43 +260,28 @@ def _looks_like_body(el: lxml.html.HtmlElement) -> bool:
     return False
 
 
-def _remove(el: lxml.html.HtmlElement) -> None:
-    """Remove ``el`` but keep its tail text in the tree."""
-    if el.getparent() is not None:
-        el.drop_tree()
-
-
 def prune_tree(tree: lxml.html.HtmlElement, rules: Rules) -> list[str]:
     """Remove boilerplate blocks and figures from ``tree`` in place; return the names of fired rules."""
     fired: list[str] = []
     guard = _Guard(tree)
     for fig in tree.xpath("//figure|//figcaption"):
         if fig.getparent() is not None and guard.allows([fig]):
-            _remove(fig)
+            fig.drop_tree()  # keeps the tail text
             if "figure" not in fired:
                 fired.append("figure")
+    root = tree.getroottree().getroot()
     for el in list(tree.iter()):
-        if not _attached(el, tree):
+        if el.getroottree().getroot() is not root:
             continue  # already removed with an ancestor
         rule = _match_block(el, rules)
         if rule is None:
             continue
         parts = _block_parts(el, guard)
-        for part in parts:
-            _remove(part)
+        for part in (p for p in parts if p.getparent() is not None):
+            part.drop_tree()
         if parts and rule.name not in fired:
             fired.append(rule.name)
     return fired
-
-
-def _attached(el: lxml.html.HtmlElement, root: lxml.html.HtmlElement) -> bool:
-    """True when ``el`` is still inside ``root`` (not pruned with an ancestor)."""
-    node = el
-    while node is not None:
-        if node is root:
-            return True
-        node = node.getparent()
-    return False
 
 
 # ------------------------------------------------------------------ text cleaning

@@ -34,6 +34,7 @@ class _SeparatorTable(dict[int, str]):
     space, everything else (letters, digits, combining marks) to itself."""
 
     def __missing__(self, code: int) -> str:
+        """Classify a character not seen before and remember the answer."""
         char = chr(code)
         value = " " if unicodedata.category(char)[0] in "PSZC" else char
         self[code] = value
@@ -227,6 +228,7 @@ def representative(copies: Sequence[Mapping[str, Any]]) -> int:
     origins = {canonicalize_url(c["source_url"]) for c in copies if c.get("source_url")}
 
     def key(copy: Mapping[str, Any]) -> tuple[bool, str, bool, str, int, int]:
+        """Sort key: lower is a better representative."""
         when = _utc_time(copy.get("published"))
         is_origin = bool(origins) and (
             canonicalize_url(copy["url"]) in origins or copy.get("canonical_url") in origins

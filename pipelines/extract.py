@@ -20,6 +20,11 @@ import lxml.html
 import trafilatura
 from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding, read_bom
 
+try:
+    from charset_normalizer import from_bytes
+except ImportError:  # optional: without it, undeclared non-UTF-8 pages decode with replacements
+    from_bytes = None  # type: ignore[assignment]
+
 from pipelines.boilerplate import RULES_VERSION, CleanResult, clean_text, load_rules, prune_tree
 from pipelines.errors import EmptyExtraction, HttpError, NotAnArticle, NotHtml, TooShort
 from pipelines.items import Article, Page
@@ -31,18 +36,18 @@ EXTRACTOR_VERSION: str = f"trafilatura-{trafilatura.__version__}+rules-{RULES_VE
 
 FAVOR_PRECISION = True
 """Measured on aeb-dev (see the extraction report): precision mode scores higher F1."""
+MAX_CHAOS = 0.2
+"""A declared charset whose decoding charset_normalizer rates messier than this is distrusted."""
 HTML_TYPES = ("text/html", "application/xhtml+xml")
-ARTICLE_LD_TYPES = frozenset(
-    {"article", "newsarticle", "blogposting", "reportagenewsarticle", "analysisnewsarticle",
-     "opinionnewsarticle", "reviewnewsarticle", "backgroundnewsarticle", "posting",
-     "socialmediaposting", "liveblogposting", "scholarlyarticle", "techarticle", "report"}
-)
+ARTICLE_LD_TYPE = re.compile(r"\w*(?:article|posting)|report")
+"""JSON-LD types of one article: Article, NewsArticle, ReportageNewsArticle, BlogPosting, …"""
 LISTING_LD_TYPES = frozenset({"collectionpage", "itemlist", "searchresultspage", "profilepage"})
 LISTING_PATH = re.compile(
     r"/(?:tags?|category|categories|label|labels|topics?|authors?|section|archives?|search)"
     r"(?:/|$)|/page/\d+/?$",
     re.IGNORECASE,
 )
+ARCHIVE_PATH = re.compile(r"/(?:19|20)\d\d(?:/\d{1,2}){0,2}/?")
 DATE_PATH = re.compile(r"/(?:19|20)\d\d[/-](?:0?[1-9]|1[0-2])(?:[/-]|$)|(?:19|20)\d{6}")
 SLUG_PATH = re.compile(r"/[^/]*\w+[-_]\w+[-_]\w+[^/]*/?$|\.s?html?$|/\d{5,}[^/]*/?$")
 TITLE_SEPARATORS = re.compile(r"\s+[|\-–—:·»]\s+")
@@ -50,6 +55,13 @@ _TEXT_OUTSIDE_CHROME = (
     "//body//text()[not(ancestor::nav or ancestor::header or ancestor::footer or ancestor::aside"
     " or ancestor::script or ancestor::style or ancestor::noscript or ancestor::form)]"
 )
+_TEASER_HEADINGS = (
+    "//body//*[self::h1 or self::h2 or self::h3 or self::h4][a][not(ancestor::nav or"
+    " ancestor::header or ancestor::footer or ancestor::aside)][string-length(normalize-space(.))"
+    " <= string-length(normalize-space(string(a))) + 3]"
+)
+TEASER_HEADINGS = 4
+"""This many linked headlines outside the page chrome mark a listing."""
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 
 
@@ -66,13 +78,10 @@ class ExtractConfig:
     def from_settings(cls, settings: Mapping[str, Any]) -> ExtractConfig:
         """Build from Scrapy settings (or any mapping); invalid values raise ValueError."""
         raw = settings.get("NEWSARC_EXTRACT_MIN_WORDS", cls.min_words)
-        try:
-            min_words = int(raw)
-        except (TypeError, ValueError):
-            min_words = -1
-        if min_words < 0 or isinstance(raw, bool) or (isinstance(raw, float) and not raw.is_integer()):
+        text = str(raw).strip()
+        if isinstance(raw, bool) or not text.isdigit():
             raise ValueError(f"NEWSARC_EXTRACT_MIN_WORDS must be a whole number >= 0, not {raw!r}")
-        return cls(min_words=min_words)
+        return cls(min_words=int(text))
 
 
 @dataclass
@@ -85,6 +94,7 @@ class PageEvidence:
     site_name: str | None = None
     lang: str | None = None
     link_density: float = 0.0
+    teaser_headings: int = 0
 
 
 # ------------------------------------------------------------------ decoding
@@ -98,9 +108,9 @@ def decode_html(body: bytes, content_type: str = "") -> str:
     if bom_encoding is not None and bom is not None:
         return body[len(bom) :].decode(bom_encoding, "replace")
     for declared in (http_content_type_encoding(content_type), html_body_declared_encoding(body)):
-        if declared and (text := _decode_strict(body, declared)) is not None:
-            if not _misdeclared(body, declared):
-                return text
+        text = _decode_strict(body, declared) if declared else None
+        if declared and text is not None and not _misdeclared(body, declared):
+            return text
     if (text := _decode_strict(body, "utf-8")) is not None:
         return text
     detected = _detect_encoding(body)
@@ -117,30 +127,20 @@ def _decode_strict(body: bytes, encoding: str) -> str | None:
 
 
 def _misdeclared(body: bytes, declared: str) -> bool:
-    """True when a declared single-byte charset is evidently wrong (valid UTF-8, or far messier)."""
+    """True when a declared charset is evidently wrong: the body is UTF-8, or decodes far messier."""
     if declared.replace("_", "-").lower() in ("utf-8", "utf8") or body.isascii():
         return False
     if _decode_strict(body, "utf-8") is not None:
         return True
-    detected = _detect_encoding(body)
-    if detected is None or detected == declared:
-        return False
-    try:
-        from charset_normalizer import from_bytes
-    except ImportError:
+    if from_bytes is None or _detect_encoding(body) in (None, declared):
         return False
     declared_match = from_bytes(body, cp_isolation=[declared]).best()
-    return declared_match is None or declared_match.chaos > 0.2
+    return declared_match is None or declared_match.chaos > MAX_CHAOS
 
 
 def _detect_encoding(body: bytes) -> str | None:
-    """Best guess from charset_normalizer, or None when unavailable or undecided."""
-    try:
-        from charset_normalizer import from_bytes
-    except ImportError:
-        logger.debug("charset_normalizer not installed: no charset detection")
-        return None
-    best = from_bytes(body).best()
+    """Best guess from charset_normalizer, or None when it is unavailable or undecided."""
+    best = from_bytes(body).best() if from_bytes is not None else None
     return best.encoding if best is not None else None
 
 
@@ -148,9 +148,11 @@ def _detect_encoding(body: bytes) -> str | None:
 
 
 def _parse(html: str) -> lxml.html.HtmlElement:
-    """Parse HTML text into a document tree (raises EmptyExtraction-worthy ValueError on nothing)."""
-    html = re.sub(r"^\s*<\?xml[^>]*>", "", html)
-    return lxml.html.document_fromstring(html)
+    """Parse HTML text the way trafilatura does (its parser settings matter); ValueError on nothing."""
+    tree = trafilatura.load_html(html)
+    if tree is None:
+        raise ValueError("no HTML document")
+    return tree
 
 
 def _meta(tree: lxml.html.HtmlElement, *names: str) -> str | None:
@@ -204,6 +206,7 @@ def _evidence(tree: lxml.html.HtmlElement, url: str) -> PageEvidence:
         site_name=_meta(tree, "og:site_name"),
         lang=tree.get("lang") or tree.get("xml:lang") or _meta(tree, "og:locale"),
         link_density=_link_density(tree),
+        teaser_headings=len(tree.xpath(_TEASER_HEADINGS)),
     )
 
 
@@ -272,11 +275,14 @@ def _extract(html: str | bytes, url: str | None) -> tuple[Article, PageEvidence,
     return article, evidence, document
 
 
-def _build_article(url: str, document: Any, evidence: PageEvidence, cleaned: CleanResult) -> Article:
+def _build_article(
+    url: str, document: Any, evidence: PageEvidence, cleaned: CleanResult
+) -> Article:
     site = site_of(url or evidence.canonical or "")
     site_name = evidence.site_name or document.sitename or None
     title = strip_title_suffix(
-        document.title or "", [site_name or "", site, site.rsplit(".", 1)[0], document.sitename or ""]
+        document.title or "",
+        [site_name or "", site, site.rsplit(".", 1)[0], document.sitename or ""],
     )
     tags = list(dict.fromkeys([*(document.categories or []), *(document.tags or [])]))
     return Article(
@@ -299,8 +305,7 @@ def _build_article(url: str, document: Any, evidence: PageEvidence, cleaned: Cle
 
 def extract_html(html: str | bytes, url: str | None, config: ExtractConfig) -> Article:
     """Extract a saved HTML file (assumed to be an article); raises only EmptyExtraction."""
-    article, _evidence_, _document = _extract(html, url)
-    return article
+    return _extract(html, url)[0]
 
 
 # ------------------------------------------------------------------ pages
@@ -322,21 +327,29 @@ def article_score(url: str, evidence: PageEvidence, date: str | None) -> tuple[i
     reasons: list[tuple[int, str]] = []
     path = urlsplit(url).path
     if evidence.og_type:
-        reasons.append((2, "og:type=article") if evidence.og_type == "article" else (-1, f"og:type={evidence.og_type}"))
-    if evidence.ld_types & ARTICLE_LD_TYPES:
+        reasons.append(
+            (2, "og:type=article")
+            if evidence.og_type == "article"
+            else (-1, f"og:type={evidence.og_type}")
+        )
+    if any(ARTICLE_LD_TYPE.fullmatch(t) for t in evidence.ld_types):
         reasons.append((2, "json-ld article"))
     elif evidence.ld_types & LISTING_LD_TYPES:
         reasons.append((-2, "json-ld listing"))
     if path in ("", "/") or re.fullmatch(r"/(?:index\.\w+|home/?)", path):
         reasons.append((-3, "home page"))
+    elif ARCHIVE_PATH.fullmatch(path):
+        reasons.append((-3, "date archive path"))
     elif LISTING_PATH.search(path):
         reasons.append((-2, "listing path"))
-    if DATE_PATH.search(path):
+    elif DATE_PATH.search(path):
         reasons.append((1, "date in path"))
     if SLUG_PATH.search(path):
         reasons.append((1, "article slug"))
     if date:
         reasons.append((1, "date"))
+    if evidence.teaser_headings >= TEASER_HEADINGS:
+        reasons.append((-2, f"{evidence.teaser_headings} linked headlines"))
     if evidence.link_density >= 0.5:
         reasons.append((-2, f"link density {evidence.link_density:.2f}"))
     elif evidence.link_density >= 0.35:

@@ -17,8 +17,12 @@ BODY = (
 
 
 def _cases(kind: str, attr: str) -> list[tuple[str, str]]:
-    rules = {"block": RULES.blocks, "line": RULES.lines, "notice": RULES.notices,
-             "caption": RULES.captions}[kind]
+    rules = {
+        "block": RULES.blocks,
+        "line": RULES.lines,
+        "notice": RULES.notices,
+        "caption": RULES.captions,
+    }[kind]
     return [(rule.name, example) for rule in rules for example in getattr(rule, attr)]
 
 
@@ -174,18 +178,48 @@ def test_caption_rule_keeps_counter_example(name: str, example: str) -> None:
 # --------------------------------------------------------------- hand-written cases
 
 NOTICES = [
-    ("ms", "Artikel ini hanyalah simpanan cache dari url asal penulis yang berkebarangkalian "
-           "sudah terlalu lama atau sudah dibuang :"),
-    ("id", "Artikel ini hanyalah salinan cache dari URL asli penulis yang mungkin sudah terlalu "
-           "lama atau sudah dihapus:"),
-    ("en", "This article is only a cached copy of the original author's URL, which may be "
-           "too old or has been removed:"),
-    ("fr", "Cet article n’est qu’une copie en cache de l’URL d’origine de l’auteur, qui peut "
-           "être trop ancienne ou avoir été supprimée :"),
-    ("es", "Este artículo es sólo una copia en caché de la URL original del autor, que puede "
-           "ser demasiado antigua o haber sido eliminada:"),
-    ("ru", "Данная статья является лишь кэшированной копией исходной статьи автора, которая "
-           "могла устареть или быть удалена:"),
+    (
+        "ms",
+        (
+            "Artikel ini hanyalah simpanan cache dari url asal penulis yang berkebarangkalian "
+            "sudah terlalu lama atau sudah dibuang :"
+        ),
+    ),
+    (
+        "id",
+        (
+            "Artikel ini hanyalah salinan cache dari URL asli penulis yang mungkin sudah terlalu "
+            "lama atau sudah dihapus:"
+        ),
+    ),
+    (
+        "en",
+        (
+            "This article is only a cached copy of the original author's URL, which may be "
+            "too old or has been removed:"
+        ),
+    ),
+    (
+        "fr",
+        (
+            "Cet article n’est qu’une copie en cache de l’URL d’origine de l’auteur, qui peut "
+            "être trop ancienne ou avoir été supprimée :"
+        ),
+    ),
+    (
+        "es",
+        (
+            "Este artículo es sólo una copia en caché de la URL original del autor, que puede "
+            "ser demasiado antigua o haber sido eliminada:"
+        ),
+    ),
+    (
+        "ru",
+        (
+            "Данная статья является лишь кэшированной копией исходной статьи автора, которая "
+            "могла устареть или быть удалена:"
+        ),
+    ),
     ("ar", "هذا المقال مجرد نسخة مخزنة من الرابط الأصلي للكاتب، وقد يكون قديمًا أو محذوفًا:"),
 ]
 URL = "https://mirror-source.example.net/2025/07/ministers-meet.html"
@@ -202,23 +236,44 @@ def test_cache_notice_in_seven_languages(lang: str, notice: str, joiner: str) ->
 
 
 def test_cache_notice_url_without_extension_glued_to_next_word() -> None:
-    text = f"{BODY[0]}\n{NOTICES[0][1]}\nhttp://blog.example.my/2025/07/mesyuarat-menteriRelated Posts"
+    text = (
+        f"{BODY[0]}\n{NOTICES[0][1]}\nhttp://blog.example.my/2025/07/mesyuarat-menteriRelated Posts"
+    )
     assert clean_text(text, RULES).source_url == "http://blog.example.my/2025/07/mesyuarat-menteri"
 
 
 @pytest.mark.parametrize(
     ("glued", "expected"),
     [
-        ("Delegates arrive at the airbase today. - BERNAMA picKUALA LUMPUR: Talks between the "
-         "two ministers are being arranged.", "KUALA LUMPUR: Talks between"),
-        ("Delegates arrive at the airbase. (AFP Photo)JAKARTA: The talks opened on Monday.",
-         "JAKARTA: The talks"),
-        ("A trader watches the screens. REUTERS/John Smith/File PhotoNEW YORK, July 9 (Reuters) - "
-         "Stocks rose on Wednesday.", "NEW YORK, July 9 (Reuters) - Stocks"),
-        ("Flood water covers the road. Photo: Siti AminahKOTA BHARU: Thousands were moved to "
-         "relief centres.", "KOTA BHARU: Thousands"),
-        ("Delegates at the summit. File photo GENEVA: The meeting ended without a deal.",
-         "GENEVA: The meeting"),
+        (
+            (
+                "Delegates arrive at the airbase today. - BERNAMA picKUALA LUMPUR: Talks between the "
+                "two ministers are being arranged."
+            ),
+            "KUALA LUMPUR: Talks between",
+        ),
+        (
+            "Delegates arrive at the airbase. (AFP Photo)JAKARTA: The talks opened on Monday.",
+            "JAKARTA: The talks",
+        ),
+        (
+            (
+                "A trader watches the screens. REUTERS/John Smith/File PhotoNEW YORK, July 9 (Reuters) - "
+                "Stocks rose on Wednesday."
+            ),
+            "NEW YORK, July 9 (Reuters) - Stocks",
+        ),
+        (
+            (
+                "Flood water covers the road. Photo: Siti AminahKOTA BHARU: Thousands were moved to "
+                "relief centres."
+            ),
+            "KOTA BHARU: Thousands",
+        ),
+        (
+            "Delegates at the summit. File photo GENEVA: The meeting ended without a deal.",
+            "GENEVA: The meeting",
+        ),
     ],
 )
 def test_caption_glued_to_dateline(glued: str, expected: str) -> None:
@@ -261,7 +316,8 @@ def test_load_rules_from_path(tmp_path) -> None:  # type: ignore[no-untyped-def]
 
 def test_bad_pattern_names_the_rule(tmp_path) -> None:  # type: ignore[no-untyped-def]
     path = tmp_path / "rules.toml"
-    path.write_text('version = "t"\n[[line]]\nname = "broken"\npattern = "(unclosed"\n',
-                    encoding="utf-8")
+    path.write_text(
+        'version = "t"\n[[line]]\nname = "broken"\npattern = "(unclosed"\n', encoding="utf-8"
+    )
     with pytest.raises(ValueError, match="broken"):
         load_rules(path)
