@@ -10,4 +10,4 @@ __all__ = ["payload_digest"]
 
 def payload_digest(payload: bytes) -> str:
     """Return the ``WARC-Payload-Digest`` value of ``payload`` (the HTTP entity as stored)."""
-    return "sha1:" + base64.b32encode(hashlib.sha1(payload).digest()).decode("ascii")  # noqa: S324
+    return "sha1:" + base64.b32encode(hashlib.sha1(payload).digest()).decode("ascii")

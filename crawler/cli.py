@@ -2,26 +2,24 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 import click
 
-from crawler import cli_query
-from crawler.clitools import fail_on, open_store
+from crawler import cli_archive, cli_extract, cli_query
+from crawler.clitools import DB_OPTION, fail_on, open_store
 from crawler.runner import CrawlOptions, CrawlReport, run_crawl
 from crawler.safety import refusal_reason
 from crawler.sites import SiteError, load_sites, spec_from_url
 
-DB_OPTION = click.option(
-    "--db", type=click.Path(path_type=Path), default=Path("news.db"), show_default=True,
-    help="SQLite database file.",
-)
 WARC_OPTION = click.option(
-    "--warc-dir", type=click.Path(path_type=Path, file_okay=False), default=Path("warcs"),
-    show_default=True, help="Directory for the WARC files.",
+    "--warc-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("warcs"),
+    show_default=True,
+    help="Directory for the WARC files.",
 )
 
 
@@ -42,7 +40,9 @@ def _parse_overrides(pairs: Sequence[str]) -> dict[str, str]:
     return overrides
 
 
-def _check_targets(urls: Sequence[str], sites: Path | None, names: Sequence[str], allow: bool) -> None:
+def _check_targets(
+    urls: Sequence[str], sites: Path | None, names: Sequence[str], allow: bool
+) -> None:
     """Reject bad URLs, unknown sites and private targets before Scrapy starts."""
     with fail_on(SiteError):
         specs = [spec_from_url(u) for u in urls]
@@ -61,27 +61,65 @@ def _check_targets(urls: Sequence[str], sites: Path | None, names: Sequence[str]
 
 @main.command()
 @click.argument("urls", nargs=-1)
-@click.option("--sites", type=click.Path(path_type=Path, dir_okay=False), help="sites.toml with [[site]] entries.")
+@click.option(
+    "--sites",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="sites.toml with [[site]] entries.",
+)
 @click.option("--site", "site_names", multiple=True, help="Only this site of --sites (repeatable).")
 @DB_OPTION
 @WARC_OPTION
-@click.option("--max-pages", type=click.IntRange(min=0), default=0, help="Stop after N responses (0: no limit).")
-@click.option("--depth", type=click.IntRange(min=0), default=2, show_default=True, help="Link hops followed from a page.")
-@click.option("--allow-private", is_flag=True, help="Allow loopback/private addresses (own servers, tests).")
+@click.option(
+    "--max-pages",
+    type=click.IntRange(min=0),
+    default=0,
+    help="Stop after N responses (0: no limit).",
+)
+@click.option(
+    "--depth",
+    type=click.IntRange(min=0),
+    default=2,
+    show_default=True,
+    help="Link hops followed from a page.",
+)
+@click.option(
+    "--allow-private", is_flag=True, help="Allow loopback/private addresses (own servers, tests)."
+)
 @click.option("--refresh", is_flag=True, help="Fetch article URLs again even if already stored.")
-@click.option("-s", "overrides", multiple=True, metavar="NAME=VALUE", help="Override a Scrapy/newsarc setting.")
+@click.option(
+    "-s",
+    "overrides",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Override a Scrapy/newsarc setting.",
+)
 @click.option("-v", "--verbose", is_flag=True, help="Log every request (Scrapy INFO log).")
 def crawl(
-    urls: tuple[str, ...], sites: Path | None, site_names: tuple[str, ...], db: Path, warc_dir: Path,
-    max_pages: int, depth: int, allow_private: bool, refresh: bool, overrides: tuple[str, ...],
+    urls: tuple[str, ...],
+    sites: Path | None,
+    site_names: tuple[str, ...],
+    db: Path,
+    warc_dir: Path,
+    max_pages: int,
+    depth: int,
+    allow_private: bool,
+    refresh: bool,
+    overrides: tuple[str, ...],
     verbose: bool,
 ) -> None:
     """Crawl URLS or the sites of a sites.toml: sitemaps, feeds, listings; store the articles."""
     _check_targets(urls, sites, site_names, allow_private)
     settings = {"LOG_LEVEL": "INFO" if verbose else "WARNING", **_parse_overrides(overrides)}
     options = CrawlOptions(
-        urls=urls, sites_file=sites, site_names=site_names, db=db, warc_dir=warc_dir,
-        max_pages=max_pages, depth=depth, allow_private=allow_private, refresh=refresh,
+        urls=urls,
+        sites_file=sites,
+        site_names=site_names,
+        db=db,
+        warc_dir=warc_dir,
+        max_pages=max_pages,
+        depth=depth,
+        allow_private=allow_private,
+        refresh=refresh,
         overrides=settings,
     )
     with fail_on(ValueError):
@@ -91,82 +129,29 @@ def crawl(
 
 def print_crawl_summary(report: CrawlReport, db: Path) -> None:
     """The end-of-run summary shared by crawl and demo."""
-    stored = sum(report.count(f"newsarc/chain/{k}") for k in ("new", "exact-duplicate", "near-duplicate", "updated"))
-    dups = report.count("newsarc/chain/exact-duplicate") + report.count("newsarc/chain/near-duplicate")
+    stored = sum(
+        report.count(f"newsarc/chain/{k}")
+        for k in ("new", "exact-duplicate", "near-duplicate", "updated")
+    )
+    dups = report.count("newsarc/chain/exact-duplicate") + report.count(
+        "newsarc/chain/near-duplicate"
+    )
     with open_store(db) as store:
         totals = cli_query.stats_of(store)
     click.echo(f"crawl {report.crawl_id} finished in {report.seconds:.1f} s")
     click.echo(f"  pages fetched      {report.count('downloader/response_count')}")
     click.echo(f"  articles stored    {stored} (duplicates found: {dups})")
-    click.echo(f"  skipped            {report.count('item_dropped_count')} non-article pages, "
-               f"{report.count('newsarc/incremental/skipped')} already stored, "
-               f"{report.count('robotstxt/forbidden')} forbidden by robots.txt, "
-               f"{report.count('newsarc/safety/refused')} refused addresses")
+    click.echo(
+        f"  skipped            {report.count('item_dropped_count')} non-article pages, "
+        f"{report.count('newsarc/incremental/skipped')} already stored, "
+        f"{report.count('robotstxt/forbidden')} forbidden by robots.txt, "
+        f"{report.count('newsarc/safety/refused')} refused addresses"
+    )
     click.echo(f"  WARC files         {report.count('newsarc/warc/files')}")
     click.echo(f"  database {db}: {totals['articles']} articles in {totals['stories']} stories")
     errors = report.count("log_count/ERROR")
     if errors:
         click.echo(f"  errors logged      {errors} (run with -v for details)", err=True)
-
-
-@main.command()
-@click.argument("warcs", nargs=-1, required=True, type=click.Path(path_type=Path, dir_okay=False))
-@DB_OPTION
-def replay(warcs: tuple[Path, ...], db: Path) -> None:
-    """Feed archived responses of WARC/ARC files (ours or foreign) through the chain."""
-    from crawler.replay import replay_files
-    from pipelines.chain import Chain
-    from pipelines.extract import ExtractConfig
-
-    missing = [str(p) for p in warcs if not p.is_file()]
-    if missing:
-        raise click.ClickException(f"no such file: {missing[0]}")
-    with open_store(db, create=True) as store:
-        crawl_id = store.start_crawl("replay", {"files": [str(p) for p in warcs]})
-        chain = Chain(store, ExtractConfig())
-        report = replay_files(warcs, chain, crawl_id, lambda p, n: click.echo(f"  {p}: {n} records so far", err=True))
-        store.finish_crawl(crawl_id, "finished", {"records": report.records, **dict(chain.counts)})
-    for problem in report.problems:
-        click.echo(f"warning: {problem.warc_file} at offset {problem.offset}: {problem.message}", err=True)
-    counts = ", ".join(f"{k} {v}" for k, v in sorted(chain.counts.items()))
-    click.echo(f"replayed {report.records} responses from {report.files} file(s): {counts or 'nothing'}")
-    if report.problems:
-        raise click.ClickException(f"{len(report.problems)} damaged record(s) skipped (see warnings)")
-
-
-@main.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--url", help="URL the pages were saved from (helps metadata).")
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "jsonl"]), default="text", show_default=True)
-def extract(paths: tuple[Path, ...], url: str | None, fmt: str) -> None:
-    """Extract clean article text from saved HTML files (.html or .html.gz, any charset)."""
-    from crawler.extract_files import extract_file
-
-    failures = 0
-    for path in paths:
-        row = extract_file(path, url)
-        failures += "error" in row
-        if fmt == "jsonl":
-            click.echo(json.dumps(row, ensure_ascii=False))
-        elif fmt == "json":
-            click.echo(json.dumps(row, ensure_ascii=False, indent=2))
-        elif "error" in row:
-            click.echo(f"error: {path}: {row['error']}", err=True)
-        else:
-            click.echo(f"# {row['title']}\n\n{row['text']}\n")
-    if failures:
-        raise click.ClickException(f"{failures} of {len(paths)} file(s) could not be extracted")
-
-
-@main.command()
-@click.argument("warcs", nargs=-1, required=True, type=click.Path(path_type=Path, exists=True, dir_okay=False))
-@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), default=Path("index.cdxj"), show_default=True)
-def index(warcs: tuple[Path, ...], output: Path) -> None:
-    """Write a CDXJ index (for pywb) of WARC files."""
-    from archive.cdxj import write_index
-
-    count = write_index(list(warcs), output)
-    click.echo(f"wrote {count} lines to {output}")
 
 
 @main.command()
@@ -180,7 +165,10 @@ def demo(db: Path, warc_dir: Path, verbose: bool) -> None:
     run_demo(db, warc_dir, verbose)
 
 
-cli_query.register(main)
+# Each command module adds its commands to the group: crawl and demo live here, the rest in
+# cli_query (search, show, stories, stats, export), cli_archive (replay, index) and cli_extract.
+for _module in (cli_query, cli_archive, cli_extract):
+    _module.register(main)
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -12,11 +12,10 @@ from typing import Any
 
 import click
 
-from crawler.clitools import fail_on, open_store
+from crawler.clitools import DB_OPTION, fail_on, open_store
 from pipelines import query
 from pipelines.store import Store
 
-DB = click.option("--db", type=click.Path(path_type=Path), default=Path("news.db"), show_default=True, help="SQLite database file.")
 SEARCH_COLUMNS = ("id", "published", "site", "title", "copies", "story_id")
 
 
@@ -29,7 +28,9 @@ def _table(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> str:
     widths = {c: min(60, max([len(c)] + [len(str(r.get(c) or "")) for r in rows])) for c in columns}
     lines = ["  ".join(c.ljust(widths[c]) for c in columns)]
     for row in rows:
-        lines.append("  ".join(str(row.get(c) or "")[: widths[c]].ljust(widths[c]) for c in columns))
+        lines.append(
+            "  ".join(str(row.get(c) or "")[: widths[c]].ljust(widths[c]) for c in columns)
+        )
     return "\n".join(lines)
 
 
@@ -47,9 +48,23 @@ def _csv(rows: Iterable[dict[str, Any]], columns: Sequence[str]) -> str:
 @click.option("--since", help="Published on or after this date (YYYY-MM-DD).")
 @click.option("--until", help="Published on or before this date (YYYY-MM-DD).")
 @click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True)
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
-@DB
-def search(text: str, site: str | None, since: str | None, until: str | None, limit: int, fmt: str, db: Path) -> None:
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "csv"]),
+    default="table",
+    show_default=True,
+)
+@DB_OPTION
+def search(
+    text: str,
+    site: str | None,
+    since: str | None,
+    until: str | None,
+    limit: int,
+    fmt: str,
+    db: Path,
+) -> None:
     """Full-text search (SQLite FTS5 syntax); one row per story, best copy first."""
     with open_store(db) as store, fail_on(query.QueryError):
         rows = query.search(store, text, site=site, since=since, until=until, limit=limit)
@@ -65,15 +80,28 @@ def search(text: str, site: str | None, since: str | None, until: str | None, li
 
 @click.command()
 @click.argument("article")
-@DB
+@DB_OPTION
 def show(article: str, db: Path) -> None:
     """Show one article (by id or URL) with its metadata and the other copies of its story."""
     with open_store(db) as store:
         row = query.get_article(store, article)
     if row is None:
         raise click.ClickException(f"no article {article!r} in {db} (try `newsarc search`)")
-    for key in ("id", "url", "canonical_url", "site", "title", "author", "published", "language",
-                "source_url", "story_id", "is_representative", "warc_file", "warc_offset"):
+    for key in (
+        "id",
+        "url",
+        "canonical_url",
+        "site",
+        "title",
+        "author",
+        "published",
+        "language",
+        "source_url",
+        "story_id",
+        "is_representative",
+        "warc_file",
+        "warc_offset",
+    ):
         click.echo(f"{key:18} {row.get(key) if row.get(key) is not None else ''}")
     for copy in row.get("copies", []):
         click.echo(f"{'copy':18} #{copy['id']} {copy['url']}")
@@ -83,8 +111,10 @@ def show(article: str, db: Path) -> None:
 
 @click.command()
 @click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True)
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
-@DB
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
+)
+@DB_OPTION
 def stories(limit: int, fmt: str, db: Path) -> None:
     """List stories, largest first, with their copies."""
     with open_store(db) as store:
@@ -93,13 +123,15 @@ def stories(limit: int, fmt: str, db: Path) -> None:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
     for row in rows:
-        click.echo(f"story {row['id']}: {row['title']} ({row['copies']} copies on {row['sites']} sites)")
+        click.echo(
+            f"story {row['id']}: {row['title']} ({row['copies']} copies on {row['sites']} sites)"
+        )
         for url in row.get("urls", []):
             click.echo(f"    {url}")
 
 
 @click.command()
-@DB
+@DB_OPTION
 def stats(db: Path) -> None:
     """Figures of the store: articles, stories, pages by outcome, sites, FTS consistency."""
     with open_store(db) as store:
@@ -114,9 +146,16 @@ def stats(db: Path) -> None:
 
 
 @click.command()
-@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True)
-@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), help="Output file (default: stdout).")
-@DB
+@click.option(
+    "--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Output file (default: stdout).",
+)
+@DB_OPTION
 def export(fmt: str, output: Path | None, db: Path) -> None:
     """Export every stored article, one row each."""
     with open_store(db) as store:

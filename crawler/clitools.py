@@ -10,6 +10,14 @@ import click
 
 from pipelines.store import Store, StoreError
 
+DB_OPTION = click.option(
+    "--db",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=Path("news.db"),
+    show_default=True,
+    help="SQLite database file.",
+)
+
 
 @contextmanager
 def fail_on(*errors: type[Exception]) -> Iterator[None]:
@@ -24,7 +32,9 @@ def fail_on(*errors: type[Exception]) -> Iterator[None]:
 def open_store(db: Path, create: bool = False) -> Iterator[Store]:
     """Open the store; a missing or unreadable database is a one-line error, not a traceback."""
     if not create and not db.exists():
-        raise click.ClickException(f"no database at {db} (run `newsarc crawl` or `newsarc demo` first, or pass --db)")
+        raise click.ClickException(
+            f"no database at {db} (run `newsarc crawl` or `newsarc demo` first, or pass --db)"
+        )
     try:
         store = Store(db, create=create)
     except StoreError as exc:

@@ -27,7 +27,9 @@ def extract_file(path: Path, url: str | None = None) -> dict[str, Any]:
     try:
         data = read_html_bytes(path)
     except (OSError, EOFError, zlib.error) as exc:
-        row["error"] = f"cannot read: {exc.strerror if isinstance(exc, OSError) and exc.strerror else exc}"
+        row["error"] = (
+            f"cannot read: {exc.strerror if isinstance(exc, OSError) and exc.strerror else exc}"
+        )
         return row
     try:
         article = extract_html(data, url, CONFIG)
@@ -35,7 +37,10 @@ def extract_file(path: Path, url: str | None = None) -> dict[str, Any]:
         row["error"] = str(exc)
         return row
     row.update(
-        title=article.title, author=article.author, published=article.published,
-        language=article.language, text=article.text,
+        title=article.title,
+        author=article.author,
+        published=article.published,
+        language=article.language,
+        text=article.text,
     )
     return row

@@ -43,7 +43,9 @@ class SkipStoredMiddleware:
             return cls(crawler, set())
         with Store(path) as store:
             known = store.article_urls()
-        logger.info("Incremental crawl: %d stored article URLs will not be fetched again", len(known))
+        logger.info(
+            "Incremental crawl: %d stored article URLs will not be fetched again", len(known)
+        )
         return cls(crawler, known)
 
     def process_request(self, request: Request, spider: Spider | None = None) -> None:

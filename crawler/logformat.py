@@ -23,4 +23,3 @@ class QuietLogFormatter(LogFormatter):
 
 def _url(item: Any) -> str:
     return str(getattr(item, "final_url", getattr(item, "url", "?")))
-

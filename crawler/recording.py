@@ -9,7 +9,7 @@ each hop of a redirect chain is archived. The WARC location of the response reco
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from http import HTTPStatus
 from pathlib import Path
 
@@ -66,7 +66,7 @@ def exchange_from(request: Request, response: Response) -> HttpExchange:
         reason=reason,
         response_headers=_header_pairs(response.headers),
         response_body=response.body,
-        fetched_at=datetime.now(timezone.utc),
+        fetched_at=datetime.now(UTC),
         http_version=version if version.startswith("HTTP/") else "HTTP/1.1",
         ip_address=str(response.ip_address) if response.ip_address else None,
         truncated=truncated,

@@ -97,7 +97,7 @@ def load_sites(path: Path, only: Sequence[str] = ()) -> list[SiteSpec]:
 
 def _spec_from_table(table: object) -> SiteSpec:
     if not isinstance(table, dict) or not isinstance(table.get("name"), str):
-        raise SiteError("every [[site]] needs a name = \"...\"")
+        raise SiteError('every [[site]] needs a name = "..."')
     name = table["name"]
     return SiteSpec(
         name=name,

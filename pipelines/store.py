@@ -232,7 +232,7 @@ class Store:
         values = {name: row[name] for name in _CONTENT_FIELDS} | {"last_seen": seen}
         assignments = ", ".join(f"{name} = ?" for name in values)
         self.db.execute(
-            f"UPDATE articles SET {assignments} WHERE id = ?",  # noqa: S608 - fixed names
+            f"UPDATE articles SET {assignments} WHERE id = ?",
             [*values.values(), existing["id"]],
         )
         self._unindex(existing["id"])
@@ -268,7 +268,7 @@ class Store:
                   WHERE band_key IN ({marks}) GROUP BY article_id
                   ORDER BY bands DESC, article_id LIMIT {MAX_CANDIDATES}) AS c
             JOIN minhashes AS m ON m.article_id = c.article_id
-            JOIN articles AS a ON a.id = c.article_id""",  # noqa: S608 - placeholders only
+            JOIN articles AS a ON a.id = c.article_id""",
             keys,
         )
         scored = [(estimated_jaccard(sig, from_blob(row["signature"])), -row["id"], row)
@@ -354,7 +354,7 @@ def _insert_sql(table: str, row: Mapping[str, Any]) -> str:
     """Return an INSERT statement for the (trusted, fixed) column names of ``row``."""
     columns = ", ".join(row)
     marks = ", ".join("?" * len(row))
-    return f"INSERT INTO {table} ({columns}) VALUES ({marks})"  # noqa: S608 - fixed names
+    return f"INSERT INTO {table} ({columns}) VALUES ({marks})"
 
 
 def _json(value: Any) -> str:

@@ -22,7 +22,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     """Tests marked ``shared`` need ../shared/ (the development corpus): skip them without it."""
     if SHARED.is_dir():
         return
-    skip = pytest.mark.skip(reason=f"development corpus {SHARED} is absent (it ships beside the repo, not in it)")
+    skip = pytest.mark.skip(
+        reason=f"development corpus {SHARED} is absent (it ships beside the repo, not in it)"
+    )
     for item in items:
         if "shared" in item.keywords:
             item.add_marker(skip)
@@ -33,7 +35,12 @@ def run_newsarc(*args: str, cwd: Path | None = None) -> subprocess.CompletedProc
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     return subprocess.run(
         [sys.executable, "-m", "crawler.cli", *args],
-        capture_output=True, text=True, timeout=240, cwd=cwd or REPO, env=env, check=False,
+        capture_output=True,
+        text=True,
+        timeout=240,
+        cwd=cwd or REPO,
+        env=env,
+        check=False,
     )
 
 
@@ -57,8 +64,17 @@ def demo_crawl(demo_sites: DemoSites, tmp_path_factory: pytest.TempPathFactory) 
     base = tmp_path_factory.mktemp("crawl")
     db, warcs = base / "news.db", base / "warcs"
     process = run_newsarc(
-        "crawl", demo_sites.portal_url, demo_sites.mirror_url, "--allow-private", "--depth", "3",
-        "--db", str(db), "--warc-dir", str(warcs), *FAST,
+        "crawl",
+        demo_sites.portal_url,
+        demo_sites.mirror_url,
+        "--allow-private",
+        "--depth",
+        "3",
+        "--db",
+        str(db),
+        "--warc-dir",
+        str(warcs),
+        *FAST,
     )
     assert process.returncode == 0, process.stderr[-3000:]
     return CrawlResult(demo_sites, db, warcs, process)

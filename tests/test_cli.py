@@ -48,7 +48,9 @@ def test_unreadable_database(tmp_path: Path) -> None:
 def test_unknown_site(tmp_path: Path) -> None:
     sites = tmp_path / "sites.toml"
     sites.write_text(SITES, encoding="utf-8")
-    result = invoke("crawl", "--sites", str(sites), "--site", "nosuch", "--db", str(tmp_path / "x.db"))
+    result = invoke(
+        "crawl", "--sites", str(sites), "--site", "nosuch", "--db", str(tmp_path / "x.db")
+    )
     assert_one_line_error(result, "unknown site 'nosuch'", "portal")
 
 
@@ -85,7 +87,9 @@ def test_crawl_needs_a_target() -> None:
 
 
 def test_bad_setting_override(tmp_path: Path) -> None:
-    result = invoke("crawl", "http://news.example/", "-s", "NOEQUALS", "--db", str(tmp_path / "x.db"))
+    result = invoke(
+        "crawl", "http://news.example/", "-s", "NOEQUALS", "--db", str(tmp_path / "x.db")
+    )
     assert_one_line_error(result, "NAME=VALUE")
 
 

@@ -60,7 +60,7 @@ def test_band_keys_are_stable_across_processes() -> None:
         "c = DedupConfig(); print(','.join(band_keys(signature('a b c d e f g h', c), c)))"
     )
     runs = [
-        subprocess.run(  # noqa: S603 - our own interpreter and code
+        subprocess.run(
             [sys.executable, "-c", code],
             capture_output=True, text=True, check=True,
             env=os.environ | {"PYTHONHASHSEED": seed}, cwd=ROOT,

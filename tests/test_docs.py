@@ -24,7 +24,9 @@ def test_every_command_is_documented(name: str) -> None:
     assert f"`newsarc {name}`" in _section("Commands")
 
 
-@pytest.mark.parametrize("name", sorted(n for n in vars(project_settings) if n.startswith("NEWSARC_")))
+@pytest.mark.parametrize(
+    "name", sorted(n for n in vars(project_settings) if n.startswith("NEWSARC_"))
+)
 def test_every_setting_is_documented(name: str) -> None:
     assert f"`{name}`" in _section("Settings")
 

@@ -71,13 +71,17 @@ def test_every_warc_file_starts_with_warcinfo(demo_crawl: CrawlResult) -> None:
             assert first.rec_headers.get_header("WARC-Type") == "warcinfo"
 
 
-def test_replay_into_empty_db_gives_the_same_articles(demo_crawl: CrawlResult, tmp_path: Path) -> None:
+def test_replay_into_empty_db_gives_the_same_articles(
+    demo_crawl: CrawlResult, tmp_path: Path
+) -> None:
     db = tmp_path / "replayed.db"
     warcs = sorted(str(p) for p in demo_crawl.warc_dir.glob("*.warc.gz"))
     process = run_newsarc("replay", *warcs, "--db", str(db))
     assert process.returncode == 0, process.stderr[-3000:]
     crawled, replayed = _articles(demo_crawl.db), _articles(db)
-    assert [(r["url"], r["text_hash"]) for r in crawled] == [(r["url"], r["text_hash"]) for r in replayed]
+    assert [(r["url"], r["text_hash"]) for r in crawled] == [
+        (r["url"], r["text_hash"]) for r in replayed
+    ]
     assert _partition(crawled) == _partition(replayed)
 
 
@@ -94,8 +98,17 @@ def test_second_crawl_is_incremental(demo_crawl: CrawlResult, tmp_path: Path) ->
     with sqlite3.connect(demo_crawl.db) as source, sqlite3.connect(db) as target:
         source.backup(target)
     process = run_newsarc(
-        "crawl", sites.portal_url, sites.mirror_url, "--allow-private", "--depth", "3",
-        "--db", str(db), "--warc-dir", str(tmp_path / "warcs"), *FAST,
+        "crawl",
+        sites.portal_url,
+        sites.mirror_url,
+        "--allow-private",
+        "--depth",
+        "3",
+        "--db",
+        str(db),
+        "--warc-dir",
+        str(tmp_path / "warcs"),
+        *FAST,
     )
     assert process.returncode == 0, process.stderr[-3000:]
     assert "articles stored    0 " in process.stdout

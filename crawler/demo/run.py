@@ -27,8 +27,12 @@ def run_demo(db: Path, warc_dir: Path, verbose: bool) -> None:
     with serve_demo_sites() as sites:
         click.echo(f"demo sites: news portal {sites.portal_url}  mirror blog {sites.mirror_url}")
         options = CrawlOptions(
-            urls=(sites.portal_url, sites.mirror_url), db=db, warc_dir=warc_dir,
-            allow_private=True, kind="demo", depth=3,
+            urls=(sites.portal_url, sites.mirror_url),
+            db=db,
+            warc_dir=warc_dir,
+            allow_private=True,
+            kind="demo",
+            depth=3,
             overrides={**DEMO_SETTINGS, "LOG_LEVEL": "INFO" if verbose else "WARNING"},
         )
         report = run_crawl(options)
@@ -37,7 +41,9 @@ def run_demo(db: Path, warc_dir: Path, verbose: bool) -> None:
         hits = query.search(store, EXAMPLE_QUERY, limit=5)
     click.echo(f"\nexample: newsarc search {EXAMPLE_QUERY} --db {db}")
     for hit in hits:
-        click.echo(f"  #{hit['id']} [{hit.get('site')}] {hit.get('title')} ({hit.get('copies', 1)} copies)")
+        click.echo(
+            f"  #{hit['id']} [{hit.get('site')}] {hit.get('title')} ({hit.get('copies', 1)} copies)"
+        )
     click.echo(
         "\nnext:\n"
         f"  newsarc stories --db {db}\n"

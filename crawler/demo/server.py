@@ -89,7 +89,7 @@ class DemoRequestHandler(BaseHTTPRequestHandler):
     def do_HEAD(self) -> None:
         self._answer(send_body=False)
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (stdlib signature)
+    def log_message(self, format: str, *args: Any) -> None:
         logger.debug("demo %s: " + format, self.address_string(), *args)
 
     def _reply(self) -> Reply:

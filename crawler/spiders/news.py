@@ -14,7 +14,7 @@ import gzip
 import io
 import re
 from collections.abc import AsyncIterator, Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urljoin, urlsplit
@@ -24,12 +24,11 @@ from scrapy import Request, Spider
 from scrapy.http import Response, TextResponse
 from scrapy.linkextractors import LinkExtractor
 from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
+from w3lib.url import url_query_cleaner
 
 from crawler.recording import META_KEY
 from crawler.sites import SiteSpec, load_sites, spec_from_url
 from pipelines.items import Page
-from w3lib.url import url_query_cleaner
-
 from pipelines.urls import TRACKING_PARAMS, TRACKING_PREFIXES
 
 FEED_LINK_XPATH = (
@@ -53,9 +52,16 @@ def request_url(url: str) -> str:
     keep the exact path the site uses.)
     """
     parts = urlsplit(url)
-    drop = [k for k, _ in parse_qsl(parts.query, keep_blank_values=True)
-            if k.lower() in TRACKING_PARAMS or k.lower().startswith(TRACKING_PREFIXES)]
-    return url_query_cleaner(url, drop, remove=True, keep_fragments=False) if drop else url.split("#")[0]
+    drop = [
+        k
+        for k, _ in parse_qsl(parts.query, keep_blank_values=True)
+        if k.lower() in TRACKING_PARAMS or k.lower().startswith(TRACKING_PREFIXES)
+    ]
+    return (
+        url_query_cleaner(url, drop, remove=True, keep_fragments=False)
+        if drop
+        else url.split("#")[0]
+    )
 
 
 def _origin(url: str) -> str:
@@ -197,7 +203,7 @@ class NewsSpider(Spider):
             status=response.status,
             headers=headers,
             body=response.body,
-            fetched_at=datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            fetched_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             warc_file=getattr(location, "warc_file", None),
             warc_offset=getattr(location, "offset", None),
             warc_length=getattr(location, "length", None),
@@ -225,8 +231,10 @@ def _sitemap_body(body: bytes) -> bytes | None:
 
 def _looks_like_feed(response: TextResponse) -> bool:
     ctype = response.headers.get("Content-Type", b"").decode("latin-1").lower()
-    return "rss" in ctype or "atom" in ctype or (
-        "xml" in ctype and b"<html" not in response.body[:2048].lower()
+    return (
+        "rss" in ctype
+        or "atom" in ctype
+        or ("xml" in ctype and b"<html" not in response.body[:2048].lower())
     )
 
 
