@@ -74,3 +74,11 @@ NEWSARC_CRAWL_REFRESH = False
 NEWSARC_EXTRACT_MIN_WORDS = 50
 # Crawl kind recorded in the crawls table ("crawl" or "demo").
 NEWSARC_CRAWL_KIND = "crawl"
+
+# Later groups, each added below its marker line by its owner:
+# --- extraction and templates (NEWSARC_EXTRACT_*, NEWSARC_TEMPLATE_*) ---
+# --- dedup and store (NEWSARC_DEDUP_*, NEWSARC_STORE_*) ---
+# --- scheduling and scaling out (NEWSARC_SCHEDULE_*, NEWSARC_REDIS_*) ---
+# --- archive (NEWSARC_WARC_*) ---
+# --- safety and limits (NEWSARC_SAFETY_*, NEWSARC_TRAP_*) ---
+# --- speed (NEWSARC_POOL_*, NEWSARC_STORE_BATCH_*) ---

@@ -160,6 +160,15 @@ def m0001_initial(db: Database) -> None:
         db.execute(statement)
 
 
+# Later migrations, in this order (each owner adds its own below its marker line):
+# --- 0002: extraction (site_templates) ---
+# --- 0003: store and stories (article_versions, …) ---
+# --- 0004: scheduling (schedules, runs) ---
+# --- 0005: archive and replay (replay progress, record ids) ---
+# --- 0006: reliability ---
+# --- end of migrations ---
+
+
 def apply(db: Database) -> None:
     """Apply all pending newsarc migrations to ``db`` (a no-op when up to date)."""
     migrations.apply(db)
