@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from pipelines.errors import PageSkipped
 from pipelines.extract import ExtractConfig, extract_page
-from pipelines.items import Page
+from pipelines.items import Article, Page
 from pipelines.store import Store
 
 logger = logging.getLogger(__name__)
@@ -31,6 +31,20 @@ class Outcome:
     error: PageSkipped | None = None
 
 
+def extract_step(page: Page, config: ExtractConfig) -> Article | PageSkipped | None:
+    """The CPU-bound half of the chain, free of shared state (it may run in a worker process).
+
+    None for pages that are only followed (feeds, sitemaps, robots.txt), the skip reason for a
+    page that is not stored, the extracted Article otherwise.
+    """
+    if page.kind in FOLLOW_KINDS:
+        return None
+    try:
+        return extract_page(page, config)
+    except PageSkipped as exc:
+        return exc
+
+
 class Chain:
     """Runs pages through extraction and the store, counting outcomes in ``counts``."""
 
@@ -41,19 +55,25 @@ class Chain:
 
     def process(self, page: Page) -> Outcome:
         """Extract, deduplicate and store one page; never raises for a bad page."""
-        outcome = self._process(page)
+        return self.finish(page, extract_step(page, self.config))
+
+    def finish(self, page: Page, extracted: Article | PageSkipped | None) -> Outcome:
+        """The main-process half: record the page and store the article extracted elsewhere.
+
+        ``extracted`` is what ``extract_step`` returned (possibly in a worker process).
+        """
+        outcome = self._finish(page, extracted)
         self.counts[outcome.outcome] += 1
         return outcome
 
-    def _process(self, page: Page) -> Outcome:
-        if page.kind in FOLLOW_KINDS:
+    def _finish(self, page: Page, extracted: Article | PageSkipped | None) -> Outcome:
+        if extracted is None:
             self.store.record_page(page, "followed")
             return Outcome("followed")
-        try:
-            article = extract_page(page, self.config)
-        except PageSkipped as exc:
-            self.store.record_page(page, exc.reason, reason=str(exc))
-            return Outcome(exc.reason, error=exc)
+        if isinstance(extracted, PageSkipped):
+            self.store.record_page(page, extracted.reason, reason=str(extracted))
+            return Outcome(extracted.reason, error=extracted)
+        article = extracted
         result = self.store.save_article(article)
         self.store.record_page(page, result.outcome, article_id=result.article_id)
         return Outcome(result.outcome, result.article_id, result.story_id)
