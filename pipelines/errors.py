@@ -20,6 +20,10 @@ class PageSkipped(DropItem):
         suffix = f" ({detail})" if detail else ""
         super().__init__(f"{self.reason}: {url}{suffix}", log_level="DEBUG")
 
+    def __reduce__(self) -> tuple[type[PageSkipped], tuple[str, str]]:
+        # Rebuilt from (url, detail) when it comes back from an extraction worker process.
+        return (type(self), (self.url, self.detail))
+
 
 class NotHtml(PageSkipped):
     """The response is not an HTML document (detail: its content type)."""
