@@ -79,6 +79,22 @@ NEWSARC_CRAWL_KIND = "crawl"
 # --- extraction and templates (NEWSARC_EXTRACT_*, NEWSARC_TEMPLATE_*) ---
 # --- dedup and store (NEWSARC_DEDUP_*, NEWSARC_STORE_*) ---
 # --- scheduling and scaling out (NEWSARC_SCHEDULE_*, NEWSARC_REDIS_*) ---
+# How often `newsarc schedule run` checks for due schedules (seconds).
+NEWSARC_SCHEDULE_POLL_SECONDS = 30.0
+# On SIGTERM/SIGINT the daemon lets running crawls finish ("wait") or stops them ("terminate").
+NEWSARC_SCHEDULE_ON_STOP = "wait"
+# Seconds a crawl stopped with SIGTERM gets for its graceful shutdown before SIGKILL.
+NEWSARC_SCHEDULE_STOP_TIMEOUT = 60.0
+# Directory of the per-run log files of scheduled crawls.
+NEWSARC_SCHEDULE_LOG_DIR = "logs"
 # --- archive (NEWSARC_WARC_*) ---
 # --- safety and limits (NEWSARC_SAFETY_*, NEWSARC_TRAP_*) ---
 # --- speed (NEWSARC_POOL_*, NEWSARC_STORE_BATCH_*) ---
+# Extraction worker processes (-1: one per core; 0: extract inline in the crawl process).
+NEWSARC_POOL_WORKERS = -1
+# Pages in extraction at once before the crawl is slowed down (0: four per worker).
+NEWSARC_POOL_MAX_PENDING = 0
+# Store writes are committed every this many pages …
+NEWSARC_STORE_BATCH_SIZE = 50
+# … or when the open batch is this many seconds old.
+NEWSARC_STORE_BATCH_SECONDS = 2.0

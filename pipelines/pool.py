@@ -1,0 +1,108 @@
+"""Extraction off the reactor: a pool of worker processes running ``chain.extract_step``.
+
+Trafilatura costs tens of milliseconds of CPU per page; run in the crawl's own thread it would
+stall every download while it parses. Workers receive the ``Page`` dataclass (URL, headers and
+body bytes — no Scrapy objects) and send back an ``Article``, a ``PageSkipped`` or None.
+With ``workers == 0`` extraction runs inline (for debugging and for tiny jobs).
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+from collections.abc import Mapping
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+from pipelines.chain import extract_step
+from pipelines.errors import PageSkipped
+from pipelines.extract import ExtractConfig
+from pipelines.items import Article, Page
+
+logger = logging.getLogger(__name__)
+
+Extracted = Article | PageSkipped | None
+
+_worker_config: ExtractConfig | None = None
+
+
+def _int_setting(settings: Mapping[str, Any], name: str, default: int, minimum: int) -> int:
+    raw = settings.get(name, default)
+    try:
+        value = int(raw if raw not in (None, "") else default)
+    except (TypeError, ValueError):
+        raise ValueError(f"invalid {name}={raw!r}: expected an integer") from None
+    if value < minimum:
+        raise ValueError(f"invalid {name}={raw!r}: must be >= {minimum}")
+    return value
+
+
+@dataclass(frozen=True)
+class PoolConfig:
+    """``NEWSARC_POOL_WORKERS`` (0: inline; default: the number of cores) and
+    ``NEWSARC_POOL_MAX_PENDING`` (pages in flight before the crawl is slowed down)."""
+
+    workers: int = os.cpu_count() or 1
+    max_pending: int = 0
+
+    @property
+    def pending_limit(self) -> int:
+        return self.max_pending or max(4, 4 * self.workers)
+
+    @classmethod
+    def from_settings(cls, settings: Mapping[str, Any]) -> PoolConfig:
+        cores = os.cpu_count() or 1
+        workers = _int_setting(settings, "NEWSARC_POOL_WORKERS", -1, -1)
+        return cls(
+            workers=cores if workers < 0 else workers,
+            max_pending=_int_setting(settings, "NEWSARC_POOL_MAX_PENDING", 0, 0),
+        )
+
+
+def _init_worker(config: ExtractConfig) -> None:
+    global _worker_config  # per-process state of a worker process, set once when it starts
+    _worker_config = config
+
+
+def _run(page: Page) -> Extracted:
+    assert _worker_config is not None  # set by _init_worker
+    return extract_step(page, _worker_config)
+
+
+class ExtractionPool:
+    """Runs ``extract_step`` in worker processes; ``submit`` returns a Future."""
+
+    def __init__(self, config: PoolConfig, extract_config: ExtractConfig) -> None:
+        self.config = config
+        self.extract_config = extract_config
+        self._executor: ProcessPoolExecutor | None = None
+        if config.workers > 0:
+            context = multiprocessing.get_context("spawn")
+            self._executor = ProcessPoolExecutor(
+                config.workers,
+                mp_context=context,
+                initializer=_init_worker,
+                initargs=(extract_config,),
+            )
+
+    def submit(self, page: Page) -> Future[Extracted]:
+        """Extract ``page`` in a worker (or inline when the pool has no workers)."""
+        if self._executor is None:
+            future: Future[Extracted] = Future()
+            future.set_result(extract_step(page, self.extract_config))
+            return future
+        return self._executor.submit(_run, page)
+
+    def close(self) -> None:
+        """Wait for the pages in flight and stop the workers."""
+        if self._executor is not None:
+            self._executor.shutdown(wait=True, cancel_futures=False)
+            self._executor = None
+
+    def __enter__(self) -> ExtractionPool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
