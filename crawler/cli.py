@@ -5,12 +5,13 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import click
 
 from crawler import cli_archive, cli_extract, cli_query
 from crawler.clitools import DB_OPTION, fail_on, open_store
-from crawler.runner import CrawlOptions, CrawlReport, run_crawl
+from crawler.runner import NO_THROTTLE_SETTINGS, CrawlOptions, CrawlReport, run_crawl
 from crawler.safety import refusal_reason
 from crawler.sites import SiteError, load_sites, spec_from_url
 
@@ -93,6 +94,11 @@ def _check_targets(
     metavar="NAME=VALUE",
     help="Override a Scrapy/newsarc setting.",
 )
+@click.option(
+    "--no-throttle",
+    is_flag=True,
+    help="Politeness off (no AutoThrottle, no delay, high concurrency): own servers only.",
+)
 @click.option("-v", "--verbose", is_flag=True, help="Log every request (Scrapy INFO log).")
 def crawl(
     urls: tuple[str, ...],
@@ -105,11 +111,20 @@ def crawl(
     allow_private: bool,
     refresh: bool,
     overrides: tuple[str, ...],
+    no_throttle: bool,
     verbose: bool,
 ) -> None:
     """Crawl URLS or the sites of a sites.toml: sitemaps, feeds, listings; store the articles."""
     _check_targets(urls, sites, site_names, allow_private)
-    settings = {"LOG_LEVEL": "INFO" if verbose else "WARNING", **_parse_overrides(overrides)}
+    settings: dict[str, Any] = {"LOG_LEVEL": "INFO" if verbose else "WARNING"}
+    if no_throttle:
+        click.echo(
+            "warning: --no-throttle crawls without delays at high concurrency; "
+            "never use it on other people's sites",
+            err=True,
+        )
+        settings.update(NO_THROTTLE_SETTINGS)
+    settings.update(_parse_overrides(overrides))
     options = CrawlOptions(
         urls=urls,
         sites_file=sites,

@@ -18,6 +18,15 @@ from scrapy.settings import Settings
 from crawler.spiders.news import NewsSpider
 from pipelines.store import Store
 
+# Politeness off: for one's own servers, the demo and benchmarks only.
+NO_THROTTLE_SETTINGS: dict[str, Any] = {
+    "AUTOTHROTTLE_ENABLED": False,
+    "DOWNLOAD_DELAY": 0,
+    "RANDOMIZE_DOWNLOAD_DELAY": False,
+    "CONCURRENT_REQUESTS": 32,
+    "CONCURRENT_REQUESTS_PER_DOMAIN": 32,
+}
+
 
 @dataclass(frozen=True)
 class CrawlOptions:

@@ -8,14 +8,8 @@ import click
 
 from crawler.clitools import open_store
 from crawler.demo.server import serve_demo_sites
-from crawler.runner import CrawlOptions, run_crawl
+from crawler.runner import NO_THROTTLE_SETTINGS, CrawlOptions, run_crawl
 
-# The demo crawls our own loopback servers: no politeness delay is needed there.
-DEMO_SETTINGS = {
-    "AUTOTHROTTLE_ENABLED": False,
-    "DOWNLOAD_DELAY": 0,
-    "CONCURRENT_REQUESTS_PER_DOMAIN": 8,
-}
 EXAMPLE_QUERY = "minister"
 
 
@@ -33,7 +27,7 @@ def run_demo(db: Path, warc_dir: Path, verbose: bool) -> None:
             allow_private=True,
             kind="demo",
             depth=3,
-            overrides={**DEMO_SETTINGS, "LOG_LEVEL": "INFO" if verbose else "WARNING"},
+            overrides={**NO_THROTTLE_SETTINGS, "LOG_LEVEL": "INFO" if verbose else "WARNING"},
         )
         report = run_crawl(options)
     print_crawl_summary(report, db)
