@@ -12,6 +12,7 @@ import functools
 import logging
 import re
 import tomllib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -363,10 +364,13 @@ def _positions(lines: list[str]) -> list[set[str]]:
     return result
 
 
-def clean_text(text: str, rules: Rules, title: str | None = None) -> CleanResult:
+def clean_text(
+    text: str, rules: Rules, title: str | Sequence[str] | None = None
+) -> CleanResult:
     """Apply notice, line and caption rules to extracted text; paragraphs end up separated by one blank line.
 
-    ``title``: the headline; a first line repeating it is dropped (it is not body text).
+    ``title``: the headline (or its variants: og:title, h1, ``<title>``); a first line
+    repeating one of them is dropped (it is not body text).
     """
     removed: list[str] = []
     text, source_url, notice = _cut_notice(text, rules)
@@ -374,7 +378,9 @@ def clean_text(text: str, rules: Rules, title: str | None = None) -> CleanResult
         removed.append(notice)
     lines = [re.sub(r"[ \t\u00a0]+", " ", line).strip() for line in text.splitlines()]
     lines = [line for line in lines if line]
-    if title and lines and normalize_heading(lines[0]) == normalize_heading(title):
+    titles = [title] if isinstance(title, str) else list(title or ())
+    headlines = {normalize_heading(t) for t in titles if t}
+    if lines and normalize_heading(lines[0]) in headlines:
         lines = lines[1:]
         removed.append("title_line")
     kept: list[str] = []
