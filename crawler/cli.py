@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from crawler import cli_archive, cli_extract, cli_query
+from crawler import cli_archive, cli_extract, cli_query, cli_schedule
 from crawler.clitools import DB_OPTION, fail_on, open_store
 from crawler.runner import NO_THROTTLE_SETTINGS, CrawlOptions, CrawlReport, run_crawl
 from crawler.safety import refusal_reason
@@ -100,6 +100,7 @@ def _check_targets(
     help="Politeness off (no AutoThrottle, no delay, high concurrency): own servers only.",
 )
 @click.option("-v", "--verbose", is_flag=True, help="Log every request (Scrapy INFO log).")
+@click.option("--crawl-id", hidden=True, help="Id of a crawls row made beforehand (scheduler).")
 def crawl(
     urls: tuple[str, ...],
     sites: Path | None,
@@ -113,6 +114,7 @@ def crawl(
     overrides: tuple[str, ...],
     no_throttle: bool,
     verbose: bool,
+    crawl_id: str | None,
 ) -> None:
     """Crawl URLS or the sites of a sites.toml: sitemaps, feeds, listings; store the articles."""
     _check_targets(urls, sites, site_names, allow_private)
@@ -136,6 +138,7 @@ def crawl(
         allow_private=allow_private,
         refresh=refresh,
         overrides=settings,
+        crawl_id=crawl_id,
     )
     with fail_on(ValueError):
         report = run_crawl(options)
@@ -182,7 +185,7 @@ def demo(db: Path, warc_dir: Path, verbose: bool) -> None:
 
 # Each command module adds its commands to the group: crawl and demo live here, the rest in
 # cli_query (search, show, stories, stats, export), cli_archive (replay, index) and cli_extract.
-for _module in (cli_query, cli_archive, cli_extract):
+for _module in (cli_query, cli_archive, cli_extract, cli_schedule):
     _module.register(main)
 
 if __name__ == "__main__":

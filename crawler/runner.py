@@ -42,6 +42,7 @@ class CrawlOptions:
     allow_private: bool = False
     refresh: bool = False
     kind: str = "crawl"
+    crawl_id: str | None = None  # a crawls row made beforehand (by the scheduler)
     overrides: Mapping[str, Any] = field(default_factory=dict)
 
 
@@ -89,8 +90,10 @@ def spider_arguments(options: CrawlOptions) -> dict[str, Any]:
 def run_crawl(options: CrawlOptions) -> CrawlReport:
     """Crawl in this process (Twisted's reactor runs once per process) and return the figures."""
     started = time.monotonic()
-    with Store(options.db) as store:
-        crawl_id = store.start_crawl(options.kind, _describe(options))
+    crawl_id = options.crawl_id
+    if crawl_id is None:
+        with Store(options.db) as store:
+            crawl_id = store.start_crawl(options.kind, _describe(options))
     settings = project_settings(options, crawl_id)
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(NewsSpider)

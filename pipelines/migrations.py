@@ -164,6 +164,40 @@ def m0001_initial(db: Database) -> None:
 # --- 0002: extraction (site_templates) ---
 # --- 0003: store and stories (article_versions, …) ---
 # --- 0004: scheduling (schedules, runs) ---
+
+_SCHEDULING = [
+    # One row per schedule; ``args`` holds the crawl options as JSON (see crawler.schedule_store),
+    # ``next_run_at`` the next due time in UTC, ``interval_seconds`` a learned interval (auto).
+    """
+    CREATE TABLE schedules (
+        name TEXT PRIMARY KEY,
+        cron TEXT NOT NULL,
+        timezone TEXT NOT NULL DEFAULT 'UTC',
+        args TEXT NOT NULL DEFAULT '{}',
+        scrapyd TEXT,
+        paused INTEGER NOT NULL DEFAULT 0,
+        created_at TEXT NOT NULL,
+        next_run_at TEXT,
+        interval_seconds INTEGER
+    )
+    """,
+    # A scheduled run is a crawls row: which schedule, the exit status of its process (NULL
+    # while running), the pid or Scrapyd job id that ran it.
+    "ALTER TABLE crawls ADD COLUMN schedule TEXT",
+    "ALTER TABLE crawls ADD COLUMN exit_status INTEGER",
+    "ALTER TABLE crawls ADD COLUMN pid INTEGER",
+    "ALTER TABLE crawls ADD COLUMN scrapyd_job TEXT",
+    "CREATE INDEX idx_crawls_schedule ON crawls (schedule, started_at)",
+]
+
+
+@_migration("0004_scheduling")
+def m0004_scheduling(db: Database) -> None:
+    """Create the schedules table; link crawls to schedules, processes and Scrapyd jobs."""
+    for statement in _SCHEDULING:
+        db.execute(statement)
+
+
 # --- 0005: archive and replay (replay progress, record ids) ---
 # --- 0006: reliability ---
 # --- end of migrations ---
