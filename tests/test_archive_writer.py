@@ -337,3 +337,63 @@ def test_write_error_is_named_and_next_write_starts_new_file(
     assert second.warc_file != first.warc_file
     assert writer.close() == [first.warc_file, second.warc_file]
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(writer.files)
+
+
+def test_revisit_across_writers_via_digest_index(tmp_path: Path) -> None:
+    index = tmp_path / "digests.tsv"
+    with WarcWriter(config(tmp_path / "one", digest_index=index)) as writer:
+        first = writer.write_exchange(exchange())
+    with WarcWriter(config(tmp_path / "two", digest_index=index)) as writer:
+        second = writer.write_exchange(exchange(fetched_at=datetime(2025, 11, 24, tzinfo=UTC)))
+        assert writer.last_record_type == "revisit"
+    original = read_at(tmp_path / "one", first)
+    revisit = read_at(tmp_path / "two", second)
+    assert revisit.rec_type == "revisit"
+    assert revisit.rec_headers.get_header("WARC-Refers-To") == original.rec_headers.get_header(
+        "WARC-Record-ID"
+    )
+
+
+def test_torn_digest_index_line_is_ignored(tmp_path: Path) -> None:
+    index = tmp_path / "digests.tsv"
+    index.write_text("sha1:AAAA\thttp://example.com/a\t2025", encoding="utf-8")
+    with WarcWriter(config(tmp_path / "w", digest_index=index)) as writer:
+        writer.write_exchange(exchange())
+        assert writer.last_record_type == "response"
+
+
+def test_304_is_a_server_not_modified_revisit(tmp_path: Path) -> None:
+    not_modified = exchange(
+        body=b"",
+        status=304,
+        reason="Not Modified",
+        response_headers=[("ETag", '"v1"')],
+        request_headers=[("If-None-Match", '"v1"')],
+        fetched_at=datetime(2025, 11, 24, tzinfo=UTC),
+    )
+    with WarcWriter(config(tmp_path)) as writer:
+        first = writer.write_exchange(exchange())
+        second = writer.write_exchange(not_modified)
+    original, revisit = read_at(tmp_path, first), read_at(tmp_path, second)
+    headers = revisit.rec_headers
+    assert revisit.rec_type == "revisit"
+    assert headers.get_header("WARC-Profile") == (
+        "http://netpreserve.org/warc/1.1/revisit/server-not-modified"
+    )
+    assert headers.get_header("WARC-Refers-To") == original.rec_headers.get_header("WARC-Record-ID")
+    assert revisit.http_headers.get_statuscode() == "304"
+
+
+def test_repeated_headers_protocol_and_query_kept(tmp_path: Path) -> None:
+    headers = [("Set-Cookie", "a=1"), ("Set-Cookie", "b=2"), ("Content-Type", "text/html")]
+    with WarcWriter(config(tmp_path)) as writer:
+        location = writer.write_exchange(
+            exchange(
+                "http://example.com/p?x=1&y=2", response_headers=headers, http_version="HTTP/1.0"
+            )
+        )
+    record = read_at(tmp_path, location)
+    assert record.http_headers.protocol == "HTTP/1.0"
+    assert [v for k, v in record.http_headers.headers if k == "Set-Cookie"] == ["a=1", "b=2"]
+    (path,) = tmp_path.glob("*.warc.gz")
+    assert b"GET /p?x=1&y=2 HTTP/1.0\r\n" in gzip.decompress(path.read_bytes())
