@@ -14,6 +14,7 @@ import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -44,10 +45,12 @@ class _SeparatorTable(dict[int, str]):
 _SEPARATORS = _SeparatorTable()
 
 
+@lru_cache(maxsize=16)
 def normalize_text(text: str) -> str:
     """Return ``text`` NFKC-normalised, case-folded, punctuation/symbols removed, spaces collapsed.
 
     Punctuation and symbols become spaces, so straight and curly apostrophes normalise alike.
+    The last few results are cached: the store hashes and then shingles the same text.
     """
     folded = unicodedata.normalize("NFKC", text).casefold()
     return _WHITESPACE.sub(" ", folded.translate(_SEPARATORS)).strip()
@@ -67,6 +70,7 @@ _SETTINGS = {
     "bands": ("NEWSARC_DEDUP_BANDS", int),
     "shingle_words": ("NEWSARC_DEDUP_SHINGLE_WORDS", int),
     "threshold": ("NEWSARC_DEDUP_THRESHOLD", float),
+    "max_candidates": ("NEWSARC_DEDUP_MAX_CANDIDATES", int),
 }
 
 
@@ -76,8 +80,8 @@ class DedupConfig:
 
     Settings read by :meth:`from_settings`: ``NEWSARC_DEDUP_NUM_PERM`` (MinHash permutations),
     ``NEWSARC_DEDUP_BANDS`` (LSH bands; must divide NUM_PERM), ``NEWSARC_DEDUP_SHINGLE_WORDS``
-    (words per shingle) and ``NEWSARC_DEDUP_THRESHOLD`` (estimated Jaccard that confirms a
-    near copy). With 128/32 (4 rows a band) a pair at Jaccard 0.5 becomes a candidate with
+    (words per shingle), ``NEWSARC_DEDUP_THRESHOLD`` (estimated Jaccard that confirms a
+    near copy) and ``NEWSARC_DEDUP_MAX_CANDIDATES`` (LSH candidates confirmed per lookup). With 128/32 (4 rows a band) a pair at Jaccard 0.5 becomes a candidate with
     probability 0.87, at 0.6 with 0.99, at 0.2 with 0.05.
     """
 
@@ -85,6 +89,7 @@ class DedupConfig:
     bands: int = 32
     shingle_words: int = 5
     threshold: float = 0.5
+    max_candidates: int = 1000
 
     def __post_init__(self) -> None:
         """Reject inconsistent values (ValueError naming the field and the value)."""
@@ -96,6 +101,8 @@ class DedupConfig:
             )
         if self.shingle_words < 1:
             raise ValueError(f"shingle_words must be >= 1, got {self.shingle_words!r}")
+        if self.max_candidates < 1:
+            raise ValueError(f"max_candidates must be >= 1, got {self.max_candidates!r}")
         if not 0.0 < self.threshold <= 1.0:
             raise ValueError(f"threshold must be in (0, 1], got {self.threshold!r}")
 
@@ -138,13 +145,98 @@ def shingles(text: str, size: int) -> set[bytes]:
     return {" ".join(words[i : i + size]).encode("utf-8") for i in range(len(words) - size + 1)}
 
 
+@lru_cache(maxsize=8)
+def _permutations(num_perm: int) -> np.ndarray:
+    """Return datasketch's permutation parameters (a, b) for ``num_perm`` (made once)."""
+    return np.asarray(MinHash(num_perm=num_perm, seed=_SEED, scheme="affine32").permutations)
+
+
+_PRIME = 0x100000001B3
+"""Odd multiplier of the polynomial word hash (invertible modulo 2**64)."""
+_PRIME_INVERSE = pow(_PRIME, -1, 2**64)
+_POSITION_MULTIPLIERS = np.array(
+    [0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0x27D4EB2F165667C5,
+     0x85EBCA77C2B2AE63, 0xFF51AFD7ED558CCD, 0xC4CEB9FE1A85EC53, 0x94D049BB133111EB],
+    dtype=np.uint64,
+)  # fmt: skip
+"""Odd 64-bit constants, one per word position in a shingle (positions wrap past 8)."""
+
+
+@lru_cache(maxsize=4)
+def _powers(length: int) -> tuple[np.ndarray, np.ndarray]:
+    """Return P**i and P**-i modulo 2**64 for i < ``length``."""
+    up = np.full(length, _PRIME, dtype=np.uint64)
+    down = np.full(length, _PRIME_INVERSE, dtype=np.uint64)
+    up[0] = down[0] = 1
+    with np.errstate(over="ignore"):
+        return np.cumprod(up, dtype=np.uint64), np.cumprod(down, dtype=np.uint64)
+
+
+def _word_hashes(normalized: str) -> np.ndarray:
+    """Return a 64-bit polynomial hash of each space-separated word of ``normalized``.
+
+    Vectorised: hash(word) = (S[end] - S[start]) * P**-start with S the prefix sums of
+    byte * P**i (all modulo 2**64), so no Python loop runs over the words.
+    """
+    raw = np.frombuffer(normalized.encode("utf-8"), dtype=np.uint8)
+    size = 1 << max(4, int(raw.size).bit_length())
+    up, down = _powers(size + 1)
+    spaces = np.flatnonzero(raw == 32)
+    starts = np.concatenate((np.zeros(1, np.int64), spaces + 1))
+    ends = np.concatenate((spaces, np.full(1, raw.size, np.int64)))
+    with np.errstate(over="ignore"):
+        prefix = np.zeros(raw.size + 1, dtype=np.uint64)
+        np.cumsum((raw.astype(np.uint64) + np.uint64(1)) * up[: raw.size], out=prefix[1:])
+        return (prefix[ends] - prefix[starts]) * down[starts]
+
+
+def shingle_hashes(text: str, size: int) -> np.ndarray:
+    """Return the distinct 32-bit hashes of the ``size``-word shingles of the normalised text.
+
+    Each word is hashed once (:func:`_word_hashes`); a shingle's hash combines its word
+    hashes with a different odd multiplier per position (wrapping 64-bit arithmetic) and keeps
+    the high 32 bits. Same shingles as :func:`shingles`, without hashing each shingle's bytes;
+    deterministic across processes and platforms.
+    """
+    normalized = normalize_text(text)
+    if not normalized:
+        return np.zeros(0, dtype=np.uint32)
+    hashed = _word_hashes(normalized)
+    width = min(size, hashed.size)
+    count = hashed.size - width + 1
+    combined = np.zeros(count, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for position in range(width):
+            multiplier = _POSITION_MULTIPLIERS[position % _POSITION_MULTIPLIERS.size]
+            combined = (combined ^ hashed[position : position + count]) * multiplier
+    return np.unique((combined >> np.uint64(32)).astype(np.uint32))
+
+
+def minhash_values(hashes: np.ndarray, num_perm: int) -> np.ndarray:
+    """Return the MinHash values of 32-bit ``hashes``: what datasketch's ``update_batch``
+    computes for scheme affine32 (MurmurHash3 fmix32, then a*h + b modulo 2**32, then the
+    minimum per permutation), in one numpy expression instead of a Python call per hash."""
+    a, b = _permutations(num_perm).astype(np.uint32)
+    if hashes.size == 0:
+        return np.full(num_perm, 2**32 - 1, dtype=np.uint32)
+    hv = hashes.astype(np.uint32).reshape(-1, 1)
+    with np.errstate(over="ignore"):
+        hv = hv ^ (hv >> np.uint32(16))
+        hv = hv * np.uint32(0x85EBCA6B)
+        hv = hv ^ (hv >> np.uint32(13))
+        hv = hv * np.uint32(0xC2B2AE35)
+        hv = hv ^ (hv >> np.uint32(16))
+        return (hv * a + b).min(axis=0)
+
+
 def signature(text: str, config: DedupConfig) -> MinHash:
-    """Return the MinHash of the word shingles of ``text`` (deterministic across processes)."""
-    minhash = MinHash(num_perm=config.num_perm, seed=_SEED)
-    items = shingles(text, config.shingle_words)
-    if items:
-        minhash.update_batch(list(items))
-    return minhash
+    """Return the datasketch MinHash (scheme affine32, seed 1) of the word shingles of
+    ``text``; deterministic across processes."""
+    values = minhash_values(shingle_hashes(text, config.shingle_words), config.num_perm)
+    return MinHash(
+        seed=_SEED, hashvalues=values, permutations=_permutations(config.num_perm),
+        scheme="affine32",
+    )  # fmt: skip
 
 
 def _values(sig: MinHash | np.ndarray) -> np.ndarray:
@@ -153,8 +245,9 @@ def _values(sig: MinHash | np.ndarray) -> np.ndarray:
     return np.asarray(values, dtype=np.uint64)
 
 
-def band_keys(sig: MinHash | np.ndarray, config: DedupConfig) -> list[str]:
-    """Return one LSH key per band: ``"<band>:<blake2b of the band's values>"``.
+def band_keys(sig: MinHash | np.ndarray, config: DedupConfig) -> list[int]:
+    """Return one LSH key per band: the band number in the top 7 bits, then 56 bits of the
+    blake2b digest of the band's values (a signed 64-bit SQLite integer).
 
     Keys depend only on the values (fixed-width little-endian bytes), never on Python's
     randomised ``hash()``, so they are stable across processes.
@@ -162,14 +255,20 @@ def band_keys(sig: MinHash | np.ndarray, config: DedupConfig) -> list[str]:
     values = _values(sig)
     if values.size != config.num_perm:
         raise ValueError(f"signature has {values.size} values, config expects {config.num_perm}")
-    rows = config.rows
-    raw = values.astype("<u8").tobytes()
-    width = rows * 8
+    if config.bands > 127:
+        raise ValueError(f"at most 127 bands fit in a band key, got {config.bands}")
+    raw = values.astype("<u4").tobytes()
+    width = config.rows * 4
     keys = []
     for band in range(config.bands):
-        chunk = raw[band * width : (band + 1) * width]
-        keys.append(f"{band:02d}:{hashlib.blake2b(chunk, digest_size=8).hexdigest()}")
+        digest = hashlib.blake2b(raw[band * width : (band + 1) * width], digest_size=7).digest()
+        keys.append((band << 56) | int.from_bytes(digest, "little"))
     return keys
+
+
+def band_of(key: int) -> int:
+    """Return the band number of a key made by :func:`band_keys`."""
+    return key >> 56
 
 
 def empty_signature(sig: MinHash | np.ndarray) -> bool:
@@ -221,20 +320,23 @@ def representative(copies: Sequence[Mapping[str, Any]]) -> int:
     (of the clean text). The rule: earliest publication day (UTC; copies are republished
     hours later, often with a wrong time zone), then the origin site (the copy whose URL
     another copy names as its ``source_url``), then the earlier exact time, then the longest
-    text, then the lowest id. Copies without a date come last.
+    text, then the smallest canonical URL (so the choice never depends on the order in which
+    copies arrived), then the lowest id. Copies without a date come last.
     """
     if not copies:
         raise ValueError("a story needs at least one copy")
     origins = {canonicalize_url(c["source_url"]) for c in copies if c.get("source_url")}
 
-    def key(copy: Mapping[str, Any]) -> tuple[bool, str, bool, str, int, int]:
+    def key(copy: Mapping[str, Any]) -> tuple[bool, str, bool, str, int, str, int]:
         """Sort key: lower is a better representative."""
         when = _utc_time(copy.get("published"))
         is_origin = bool(origins) and (
             canonicalize_url(copy["url"]) in origins or copy.get("canonical_url") in origins
         )
         day, time = when if when else ("", "")
-        return (when is None, day, not is_origin, time, -int(copy.get("length") or 0), copy["id"])
+        length = -int(copy.get("length") or 0)
+        canonical = copy.get("canonical_url") or copy["url"]
+        return (when is None, day, not is_origin, time, length, canonical, copy["id"])
 
     return int(min(copies, key=key)["id"])
 

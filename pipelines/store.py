@@ -20,18 +20,8 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from pipelines.dedup import (
-    EMPTY_TEXT_HASH,
-    DedupConfig,
-    band_keys,
-    empty_signature,
-    estimated_jaccard,
-    from_blob,
-    prepare,
-    representative,
-    signature,
-    to_blob,
-)
+from pipelines import stories
+from pipelines.dedup import EMPTY_TEXT_HASH, DedupConfig, prepare, signature
 from pipelines.items import Article, Page
 from pipelines.migrations import StoreError, open_database
 from pipelines.urls import canonicalize_url
@@ -40,10 +30,13 @@ __all__ = ["SaveResult", "Store", "StoreError", "utc_now"]
 
 logger = logging.getLogger(__name__)
 
-MAX_CANDIDATES = 50
-"""LSH candidates confirmed per article, those sharing the most bands first."""
-
 CRAWL_KINDS = ("crawl", "replay", "demo")
+
+_VERSION_FIELDS = (
+    "title", "text", "text_hash", "word_count", "published", "fetched_at", "warc_file",
+    "warc_offset", "warc_length", "crawl_id", "extractor_version",
+)  # fmt: skip
+"""Columns of ``articles`` kept for each earlier text in ``article_versions``."""
 
 _CONTENT_FIELDS = (
     "canonical_url", "site", "title", "author", "published", "language", "site_name",
@@ -85,6 +78,15 @@ class Store:
         self.path = Path(path)
         self.dedup = dedup or DedupConfig()
         self.db = open_database(self.path, create=create)
+
+    @classmethod
+    def from_settings(cls, settings: Mapping[str, Any], *, create: bool = True) -> Store:
+        """Open the store named by ``NEWSARC_STORE_PATH`` with ``NEWSARC_DEDUP_*`` settings.
+
+        Raises ValueError naming the setting and the value when one is invalid.
+        """
+        path = settings.get("NEWSARC_STORE_PATH") or "news.db"
+        return cls(path, DedupConfig.from_settings(settings), create=create)
 
     def close(self) -> None:
         """Close the connection (uncommitted work is rolled back)."""
@@ -168,34 +170,44 @@ class Store:
     # -- articles ----------------------------------------------------------------------
 
     def has_article(self, url: str) -> bool:
-        """Tell whether an article is stored under ``url`` or its canonical form."""
+        """Tell whether an article is stored under ``url``, its canonical form, or was
+        reached from ``url`` through a redirect (a recorded page that led to an article)."""
         canonical = canonicalize_url(url)
         row = self._one(
             "SELECT 1 AS found FROM articles WHERE url IN (?, ?) OR canonical_url IN (?, ?) "
+            "UNION ALL SELECT 1 FROM pages WHERE url IN (?, ?) AND article_id IS NOT NULL "
             "LIMIT 1",
-            [url, canonical, url, canonical],
+            [url, canonical, url, canonical, url, canonical],
         )
         return row is not None
 
     def article_urls(self) -> set[str]:
-        """Return every stored article URL and canonical URL (for incremental crawls)."""
+        """Return every stored article URL and canonical URL, and every requested URL that
+        redirected to a stored article (for incremental crawls)."""
         urls: set[str] = set()
         for url, canonical in self.db.execute("SELECT url, canonical_url FROM articles"):
             urls.add(url)
             urls.add(canonical)
+        for (url,) in self.db.execute(
+            "SELECT DISTINCT url FROM pages WHERE article_id IS NOT NULL AND url != final_url"
+        ):
+            urls.add(url)
         return urls
 
     def save_article(self, article: Article) -> SaveResult:
         """Store ``article`` (filling canonical_url, site, word_count, text_hash) in its story.
 
-        Outcomes: "unchanged"/"updated" (same URL seen before), "duplicate-url" (another URL
+        Outcomes: "unchanged" (same URL and text), "updated" (same URL, new text: the old
+        one goes to ``article_versions``), "older-version" (same URL, a text fetched before
+        the current one: kept in ``article_versions`` only), "duplicate-url" (another URL
         with the same canonical URL is stored; nothing inserted), "exact-duplicate",
-        "near-duplicate" (joins the matched copy's story) or "new" (a new story).
+        "near-duplicate" (joins, and if need be merges, the matched stories) or "new".
         """
         prepare(article)
         with self.db.atomic():
             existing = self._one(
-                "SELECT id, story_id, text_hash, last_seen FROM articles WHERE url = ?",
+                "SELECT id, story_id, text_hash, fetched_at, last_seen FROM articles "
+                "WHERE url = ?",
                 [article.url],
             )
             if existing:
@@ -211,128 +223,84 @@ class Store:
         )
         if twin:
             return SaveResult(twin["id"], twin["story_id"], "duplicate-url", twin["id"])
-        sig = signature(article.text, self.dedup)
-        outcome, story_id, duplicate_of = self._match(article, sig)
-        if story_id is None:
-            story_id = int(self.db.execute("INSERT INTO stories (copies) VALUES (0)").lastrowid)
-        article_id = self._insert(article, story_id)
-        self._index(article_id, sig)
-        self._refresh_story(story_id)
+        article_id = int(self.db.execute("SELECT coalesce(max(id), 0) + 1 FROM articles")
+                         .fetchone()[0])  # fmt: skip
+        outcome, story_ids, duplicate_of = self._link(article, article_id)
+        story_id = min(story_ids, default=article_id)
+        self._insert(article, article_id, story_id)
+        if story_ids:
+            story_id = stories.merge(self.db, story_ids)
+        else:
+            stories.create(self.db, article_id)
+        stories.refresh(self.db, story_id)
         return SaveResult(article_id, story_id, outcome, duplicate_of)
 
+    def _link(self, article: Article, article_id: int) -> tuple[str, set[int], int | None]:
+        """Find the stories ``article`` belongs to; index its text if it is a new text.
+
+        Returns (outcome, story ids to merge, matched article id).
+        """
+        if article.text_hash != EMPTY_TEXT_HASH:
+            exact = self._one(
+                "SELECT id, story_id FROM articles WHERE text_hash = ? AND id != ? "
+                "ORDER BY id LIMIT 1",
+                [article.text_hash, article_id],
+            )
+            if exact:
+                return "exact-duplicate", {exact["story_id"]}, exact["id"]
+        sig = signature(article.text, self.dedup)
+        matches = stories.similar(self.db, sig, self.dedup, self.dedup.max_candidates)
+        stories.index(self.db, article_id, sig, self.dedup)
+        if not matches:
+            return "new", set(), None
+        if len({m["story_id"] for m in matches}) > 1:
+            logger.debug("article %s links %d stories: merged", article_id, len(matches))
+        return "near-duplicate", {m["story_id"] for m in matches}, matches[0]["id"]
+
     def _resave(self, article: Article, existing: dict[str, Any]) -> SaveResult:
-        """Handle a URL seen before: bump last_seen, or replace the text if it changed."""
+        """Handle a URL seen before: bump last_seen, keep an older text as a version, or make
+        a newer text current (the old one goes to ``article_versions``)."""
+        article_id, story_id = existing["id"], existing["story_id"]
         seen = max(existing["last_seen"], article.fetched_at or utc_now())
         if existing["text_hash"] == article.text_hash:
-            self.db.execute(
-                "UPDATE articles SET last_seen = ? WHERE id = ?", [seen, existing["id"]]
-            )
-            return SaveResult(existing["id"], existing["story_id"], "unchanged")
+            self.db.execute("UPDATE articles SET last_seen = ? WHERE id = ?", [seen, article_id])
+            return SaveResult(article_id, story_id, "unchanged")
+        if article.fetched_at and existing["fetched_at"] and (
+            article.fetched_at < existing["fetched_at"]
+        ):
+            _keep_version(self.db, article_id, _row(article), existing["fetched_at"])
+            return SaveResult(article_id, story_id, "older-version")
+        _keep_current_version(self.db, article_id, article.fetched_at or utc_now())
+        self._release_index(article_id, existing["text_hash"])
         row = _row(article)
         values = {name: row[name] for name in _CONTENT_FIELDS} | {"last_seen": seen}
         assignments = ", ".join(f"{name} = ?" for name in values)
         self.db.execute(
-            f"UPDATE articles SET {assignments} WHERE id = ?",
-            [*values.values(), existing["id"]],
+            f"UPDATE articles SET {assignments} WHERE id = ?", [*values.values(), article_id]
         )
-        self._unindex(existing["id"])
-        self._index(existing["id"], signature(article.text, self.dedup))
-        self._refresh_story(existing["story_id"])
-        return SaveResult(existing["id"], existing["story_id"], "updated")
+        _, linked, _ = self._link(article, article_id)
+        story_id = stories.merge(self.db, {story_id, *linked})
+        stories.refresh(self.db, story_id)
+        return SaveResult(article_id, story_id, "updated")
 
-    def _match(self, article: Article, sig: Any) -> tuple[str, int | None, int | None]:
-        """Return (outcome, story id, matched article id) for a copy, or ("new", None, None)."""
-        if article.text_hash == EMPTY_TEXT_HASH:
-            return "new", None, None
-        exact = self._one(
-            "SELECT id, story_id FROM articles WHERE text_hash = ? "
-            "ORDER BY is_representative DESC, id LIMIT 1",
-            [article.text_hash],
+    def _release_index(self, article_id: int, old_hash: str) -> None:
+        """Before an article's text changes: hand its signature to an exact copy of the old
+        text, if one is stored, or drop it."""
+        heir = self._one(
+            "SELECT id FROM articles WHERE text_hash = ? AND id != ? ORDER BY id LIMIT 1",
+            [old_hash, article_id],
         )
-        if exact:
-            return "exact-duplicate", exact["story_id"], exact["id"]
-        near = self._nearest(sig)
-        if near:
-            return "near-duplicate", near["story_id"], near["id"]
-        return "new", None, None
+        if heir:
+            stories.move_index(self.db, article_id, heir["id"], self.dedup)
+        else:
+            stories.unindex(self.db, article_id, self.dedup)
 
-    def _nearest(self, sig: Any) -> dict[str, Any] | None:
-        """Return the stored article most similar to ``sig`` above the threshold, if any."""
-        if empty_signature(sig):
-            return None
-        keys = band_keys(sig, self.dedup)
-        marks = ", ".join("?" * len(keys))
-        rows = self.db.query(
-            f"""SELECT m.article_id AS id, m.signature, a.story_id
-            FROM (SELECT article_id, count(*) AS bands FROM lsh_buckets
-                  WHERE band_key IN ({marks}) GROUP BY article_id
-                  ORDER BY bands DESC, article_id LIMIT {MAX_CANDIDATES}) AS c
-            JOIN minhashes AS m ON m.article_id = c.article_id
-            JOIN articles AS a ON a.id = c.article_id""",
-            keys,
-        )
-        scored = [(estimated_jaccard(sig, from_blob(row["signature"])), -row["id"], row)
-                  for row in rows]  # fmt: skip
-        best = max(scored, key=lambda item: item[:2], default=None)
-        if best is None or best[0] < self.dedup.threshold:
-            return None
-        logger.debug("near copy of article %s (estimated Jaccard %.3f)", best[2]["id"], best[0])
-        return dict(best[2])
-
-    def _insert(self, article: Article, story_id: int) -> int:
-        """Insert the article row and return its id."""
+    def _insert(self, article: Article, article_id: int, story_id: int) -> None:
+        """Insert the article row under ``article_id``."""
         seen = article.fetched_at or utc_now()
-        row = _row(article) | {"story_id": story_id, "first_seen": seen, "last_seen": seen}
-        return int(self.db.execute(_insert_sql("articles", row), list(row.values())).lastrowid)
-
-    def _index(self, article_id: int, sig: Any) -> None:
-        """Store the signature and its LSH band keys for ``article_id``."""
-        self.db.execute(
-            "INSERT OR REPLACE INTO minhashes (article_id, signature) VALUES (?, ?)",
-            [article_id, to_blob(sig)],
-        )
-        if empty_signature(sig):
-            return
-        self.db.conn.executemany(
-            "INSERT OR IGNORE INTO lsh_buckets (band_key, article_id) VALUES (?, ?)",
-            [(key, article_id) for key in band_keys(sig, self.dedup)],
-        )
-
-    def _unindex(self, article_id: int) -> None:
-        """Remove the signature and band keys of ``article_id`` (by primary key, no scan)."""
-        row = self._one("SELECT signature FROM minhashes WHERE article_id = ?", [article_id])
-        if row is None:
-            return
-        keys = band_keys(from_blob(row["signature"]), self.dedup)
-        self.db.conn.executemany(
-            "DELETE FROM lsh_buckets WHERE band_key = ? AND article_id = ?",
-            [(key, article_id) for key in keys],
-        )
-        self.db.execute("DELETE FROM minhashes WHERE article_id = ?", [article_id])
-
-    def _refresh_story(self, story_id: int) -> None:
-        """Recompute a story's representative, title, first date and counts."""
-        copies = list(
-            self.db.query(
-                "SELECT id, url, canonical_url, site, title, published, source_url, "
-                "length(text) AS length FROM articles WHERE story_id = ?",
-                [story_id],
-            )
-        )
-        rep = representative(copies)
-        chosen = next(c for c in copies if c["id"] == rep)
-        self.db.execute(
-            "UPDATE articles SET is_representative = (id = ?) "
-            "WHERE story_id = ? AND is_representative != (id = ?)",
-            [rep, story_id, rep],
-        )
-        dates = [c["published"] for c in copies if c["published"]]
-        self.db.execute(
-            "UPDATE stories SET representative_id = ?, title = ?, first_published = ?, "
-            "copies = ?, sites = ? WHERE id = ?",
-            [rep, chosen["title"], min(dates, default=None), len(copies),
-             len({c["site"] for c in copies}), story_id],
-        )  # fmt: skip
+        row = {"id": article_id, **_row(article), "story_id": story_id, "first_seen": seen,
+               "last_seen": seen}  # fmt: skip
+        self.db.execute(_insert_sql("articles", row), list(row.values()))
 
 
 def _row(article: Article) -> dict[str, Any]:
@@ -348,6 +316,24 @@ def _row(article: Article) -> dict[str, Any]:
         "warc_offset": article.warc_offset, "warc_length": article.warc_length,
         "crawl_id": article.crawl_id, "extractor_version": article.extractor_version,
     }  # fmt: skip
+
+
+def _keep_version(db: Database, article_id: int, row: Mapping[str, Any], replaced_at: str) -> None:
+    """Keep a text of ``article_id`` in ``article_versions`` (once per distinct text)."""
+    values = {"article_id": article_id, **{f: row[f] for f in _VERSION_FIELDS},
+              "replaced_at": replaced_at}  # fmt: skip
+    sql = _insert_sql("article_versions", values).replace("INSERT", "INSERT OR IGNORE", 1)
+    db.execute(sql, list(values.values()))
+
+
+def _keep_current_version(db: Database, article_id: int, replaced_at: str) -> None:
+    """Copy the current text of ``article_id`` to ``article_versions`` before it is replaced."""
+    columns = ", ".join(_VERSION_FIELDS)
+    db.execute(
+        f"INSERT OR IGNORE INTO article_versions (article_id, {columns}, replaced_at) "
+        f"SELECT id, {columns}, ? FROM articles WHERE id = ?",
+        [replaced_at, article_id],
+    )
 
 
 def _insert_sql(table: str, row: Mapping[str, Any]) -> str:

@@ -16,7 +16,7 @@ STORY_A = [
     "of State Marco Rubio on the sidelines of the Asean foreign ministers' meeting in Kuala "
     "Lumpur is being arranged, foreign ministry spokeswoman Maria Zakharova told reporters "
     "on Wednesday.",
-    "\"I can confirm that such a meeting is being prepared,\" Zakharova said when asked "
+    '"I can confirm that such a meeting is being prepared," Zakharova said when asked '
     "whether the two ministers would sit down together during their stay in the Malaysian "
     "capital.",
     "Lavrov landed at the air force base in Subang late on Wednesday evening and is due to "
@@ -44,8 +44,8 @@ STORY_B = [
     "Spokeswoman Maria Zakharova told a news briefing that the call had been requested by "
     "the American side and lasted a little under forty minutes, and that both ministers "
     "described the conversation as businesslike.",
-    "\"The ministers discussed the practical steps needed to complete the exchange before "
-    "the end of the summer,\" Zakharova said, adding that lists of names had been handed "
+    '"The ministers discussed the practical steps needed to complete the exchange before '
+    'the end of the summer," Zakharova said, adding that lists of names had been handed '
     "over through the embassies in Moscow and Washington.",
     "The State Department said Rubio had raised the cases of two American citizens held in "
     "Russian prisons and had pressed for consular access to a third man detained in "

@@ -40,7 +40,8 @@ def test_migrations_are_idempotent(tmp_path: Path) -> None:
     path = tmp_path / "news.db"
     Store(path).close()
     with Store(path) as store:
-        assert migrations.applied(store.db) == ["0001_initial"]
+        assert migrations.applied(store.db) == migrations.NAMES
+        assert "0003_store_stories" in migrations.NAMES
         assert migrations.pending(store.db) == []
         assert {"articles", "stories", "pages", "crawls", "lsh_buckets", "minhashes",
                 "articles_fts"} <= set(store.db.table_names())  # fmt: skip
@@ -207,8 +208,13 @@ def test_representative_is_the_origin_and_is_unique(store: Store) -> None:
         source_url="https://news.example.org/lavrov?utm_source=cache", published="2025-07-10",
     ))  # fmt: skip
     origin = store.save_article(article("https://news.example.org/lavrov", published="2025-07-10"))
-    later = store.save_article(article("https://late.example.net/x", published="2025-07-12",
-                                       text=NEAR_COPIES["sentence reworded"] + " Extra words."))
+    later = store.save_article(
+        article(
+            "https://late.example.net/x",
+            published="2025-07-12",
+            text=NEAR_COPIES["sentence reworded"] + " Extra words.",
+        )
+    )
     assert mirror.story_id == origin.story_id == later.story_id
     flags = rows(store, "SELECT id, is_representative FROM articles ORDER BY id")
     assert [r["is_representative"] for r in flags] == [0, 1, 0]

@@ -1,0 +1,205 @@
+"""Stories: which copies belong together, and the figures of each story (one writer's helpers).
+
+A story is a connected group of copies: two articles are linked when they have the same
+normalised text or an estimated Jaccard similarity at or above the threshold. When a new
+article links to several stories they are merged into one. That makes the grouping a
+function of the set of articles, not of the order in which they arrived:
+
+- the story's ``id`` is the smallest article id among its copies (a merge keeps the smallest);
+- its ``story_key`` is derived from content only (the smallest canonical URL among its
+  copies), so the same copies get the same key in a crawl and in a replay in any order;
+- its representative follows :func:`pipelines.dedup.representative`, whose last tie-breakers
+  are the canonical URL and then the id.
+
+Everything here takes a sqlite-utils ``Database`` inside the store's transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Iterable
+from typing import Any
+
+from sqlite_utils import Database
+
+import numpy as np
+
+from pipelines.dedup import (
+    DedupConfig,
+    band_keys,
+    empty_signature,
+    from_blob,
+    representative,
+    to_blob,
+)
+
+__all__ = ["create", "index", "merge", "move_index", "refresh", "similar", "story_key", "unindex"]
+
+logger = logging.getLogger(__name__)
+
+
+# -- the LSH index: one signature per distinct text ------------------------------------------
+# Exact copies share a signature, so only one article per distinct text hash is indexed (the
+# first stored); a later exact copy finds its story by text hash. Lookups are one indexed
+# probe per band, whatever the size of the store.
+
+
+def index(db: Database, article_id: int, sig: Any, config: DedupConfig) -> None:
+    """Store the signature and its LSH band keys for ``article_id``."""
+    db.execute(
+        "INSERT OR REPLACE INTO minhashes (article_id, signature) VALUES (?, ?)",
+        [article_id, to_blob(sig)],
+    )
+    if not empty_signature(sig):
+        db.conn.executemany(
+            "INSERT OR IGNORE INTO lsh_buckets (band_key, article_id) VALUES (?, ?)",
+            [(key, article_id) for key in band_keys(sig, config)],
+        )
+
+
+def _indexed_keys(db: Database, article_id: int, config: DedupConfig) -> list[int] | None:
+    """Return the band keys of an indexed article, or None if it holds no signature."""
+    row = db.execute("SELECT signature FROM minhashes WHERE article_id = ?", [article_id]).fetchone()
+    if row is None:
+        return None
+    sig = from_blob(row[0])
+    return [] if empty_signature(sig) else band_keys(sig, config)
+
+
+def unindex(db: Database, article_id: int, config: DedupConfig) -> None:
+    """Remove the signature and band keys of ``article_id`` (by primary key, no scan)."""
+    keys = _indexed_keys(db, article_id, config)
+    if keys is None:
+        return
+    db.conn.executemany(
+        "DELETE FROM lsh_buckets WHERE band_key = ? AND article_id = ?",
+        [(key, article_id) for key in keys],
+    )
+    db.execute("DELETE FROM minhashes WHERE article_id = ?", [article_id])
+
+
+def move_index(db: Database, from_id: int, to_id: int, config: DedupConfig) -> None:
+    """Hand the signature of ``from_id`` to ``to_id`` (an exact copy of the same text)."""
+    keys = _indexed_keys(db, from_id, config)
+    if keys is None:
+        return
+    db.conn.executemany(
+        "UPDATE lsh_buckets SET article_id = ? WHERE band_key = ? AND article_id = ?",
+        [(to_id, key, from_id) for key in keys],
+    )
+    db.execute("UPDATE minhashes SET article_id = ? WHERE article_id = ?", [to_id, from_id])
+
+
+def similar(db: Database, sig: Any, config: DedupConfig, limit: int) -> list[dict[str, Any]]:
+    """Return the indexed articles whose estimated Jaccard with ``sig`` reaches the threshold.
+
+    Rows have id, story_id and score (best first). Candidates are the articles sharing at
+    least one band key (at most ``limit`` of them, those sharing most bands first).
+    """
+    if empty_signature(sig):
+        return []
+    keys = band_keys(sig, config)
+    marks = ", ".join("?" * len(keys))
+    rows = db.execute(
+        f"""SELECT c.article_id, a.story_id, m.signature
+        FROM (SELECT article_id, count(*) AS bands FROM lsh_buckets
+              WHERE band_key IN ({marks}) GROUP BY article_id
+              ORDER BY bands DESC, article_id LIMIT ?) AS c
+        JOIN minhashes AS m ON m.article_id = c.article_id
+        JOIN articles AS a ON a.id = c.article_id""",
+        [*keys, limit],
+    ).fetchall()
+    if not rows:
+        return []
+    if len(rows) == limit:
+        logger.warning("LSH lookup hit the candidate limit (%d): raise NEWSARC_DEDUP_MAX_CANDIDATES", limit)
+    values = np.asarray(getattr(sig, "hashvalues", sig), dtype=np.uint32)
+    matrix = np.frombuffer(b"".join(row[2] for row in rows), dtype="<u4").reshape(len(rows), -1)
+    scores = (matrix == values).mean(axis=1)
+    found = [
+        {"id": row[0], "story_id": row[1], "score": float(score)}
+        for row, score in zip(rows, scores, strict=True)
+        if score >= config.threshold
+    ]
+    return sorted(found, key=lambda r: (-r["score"], r["id"]))
+
+
+# -- stories ------------------------------------------------------------------------------------
+
+
+def story_key(canonical_urls: Iterable[str]) -> str:
+    """Return the content-derived key of a story: 16 hex digits of the SHA-1 of the smallest
+    canonical URL among its copies ("" for no copies)."""
+    smallest = min(canonical_urls, default=None)
+    if smallest is None:
+        return ""
+    return hashlib.sha1(smallest.encode("utf-8")).hexdigest()[:16]
+
+
+def create(db: Database, article_id: int) -> int:
+    """Create the story of a new article that matched no other; its id is the article's."""
+    db.execute("INSERT INTO stories (id, copies) VALUES (?, 0)", [article_id])
+    return article_id
+
+
+def merge(db: Database, story_ids: Iterable[int]) -> int:
+    """Merge stories into the one with the smallest id and return that id.
+
+    The other stories' copies move over and their rows are deleted; the caller refreshes
+    the surviving story.
+    """
+    ids = sorted(set(story_ids))
+    if not ids:
+        raise ValueError("merge needs at least one story id")
+    target, others = ids[0], ids[1:]
+    if others:
+        marks = ", ".join("?" * len(others))
+        db.execute(f"UPDATE articles SET story_id = ? WHERE story_id IN ({marks})", [target, *others])
+        db.execute(f"DELETE FROM stories WHERE id IN ({marks})", others)
+    return target
+
+
+def refresh(db: Database, story_id: int) -> None:
+    """Recompute a story's representative, key, title, first dates and counts."""
+    copies: list[dict[str, Any]] = list(
+        db.query(
+            "SELECT id, url, canonical_url, site, title, published, source_url, first_seen, "
+            "length(text) AS length FROM articles WHERE story_id = ?",
+            [story_id],
+        )
+    )
+    if not copies:
+        db.execute("DELETE FROM stories WHERE id = ?", [story_id])
+        return
+    rep = representative(copies)
+    chosen = next(c for c in copies if c["id"] == rep)
+    db.execute(
+        "UPDATE articles SET is_representative = (id = ?) "
+        "WHERE story_id = ? AND is_representative != (id = ?)",
+        [rep, story_id, rep],
+    )
+    dates = [c["published"] for c in copies if c["published"]]
+    db.execute(
+        "UPDATE stories SET representative_id = ?, title = ?, first_published = ?, "
+        "first_seen = ?, copies = ?, sites = ?, story_key = ? WHERE id = ?",
+        [rep, chosen["title"], min(dates, default=None), min(c["first_seen"] for c in copies),
+         len(copies), len({c["site"] for c in copies}),
+         story_key(c["canonical_url"] for c in copies), story_id],
+    )  # fmt: skip
+
+
+def renumber(db: Database) -> None:
+    """Give every story the id of its smallest article id (databases made before 0003)."""
+    mapping = list(db.execute("SELECT story_id, min(id) FROM articles GROUP BY story_id"))
+    db.execute("CREATE TEMP TABLE story_renumber (old INTEGER PRIMARY KEY, new INTEGER)")
+    db.conn.executemany("INSERT INTO story_renumber (old, new) VALUES (?, ?)", mapping)
+    db.execute(
+        "UPDATE articles SET story_id = "
+        "(SELECT new FROM story_renumber WHERE old = articles.story_id)"
+    )
+    db.execute("DELETE FROM stories")
+    db.execute("INSERT INTO stories (id, copies) SELECT new, 0 FROM story_renumber")
+    db.execute("DROP TABLE story_renumber")
+    for (story_id,) in db.execute("SELECT id FROM stories").fetchall():
+        refresh(db, story_id)
