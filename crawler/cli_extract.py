@@ -1,4 +1,4 @@
-"""The extraction commands of ``newsarc``: extract (saved HTML files)."""
+"""The extraction commands of ``newsarc``: extract (saved HTML files), reclean (stored articles)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 
 import click
+
+from crawler.clitools import DB_OPTION, open_store
 
 
 @click.command()
@@ -38,6 +40,31 @@ def extract(paths: tuple[Path, ...], url: str | None, fmt: str) -> None:
         raise click.ClickException(f"{failures} of {len(paths)} file(s) could not be extracted")
 
 
+@click.command()
+@click.option("--site", help="Only articles of this site (host name without www.).")
+@click.option("--list", "show", is_flag=True, help="Only list the known template paragraphs.")
+@DB_OPTION
+def reclean(site: str | None, show: bool, db: Path) -> None:
+    """Remove learned site template paragraphs from stored articles (hash, stories, FTS follow)."""
+    from crawler import settings
+    from pipelines.templates import TemplateConfig, reclean_store, site_template_rows
+
+    config = TemplateConfig.from_settings(vars(settings))
+    site = site.removeprefix("www.").lower() if site else None
+    with open_store(db) as store:
+        rows = site_template_rows(store.db, site, config)
+        if show:
+            for row in rows:
+                click.echo(f"{row['site']}\t{row['stories']}\t{row['paragraph']}")
+            return
+        result = reclean_store(store, site, config)
+    click.echo(
+        f"{len(rows)} template paragraph(s) known; {result.examined} article(s) examined, "
+        f"{result.recleaned} re-cleaned, {result.paragraphs} paragraph(s) removed"
+    )
+
+
 def register(group: click.Group) -> None:
     """Add the extraction commands to the ``newsarc`` group."""
     group.add_command(extract)
+    group.add_command(reclean)

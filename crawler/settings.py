@@ -77,6 +77,13 @@ NEWSARC_CRAWL_KIND = "crawl"
 
 # Later groups, each added below its marker line by its owner:
 # --- extraction and templates (NEWSARC_EXTRACT_*, NEWSARC_TEMPLATE_*) ---
+# Site template learning: a short paragraph seen in this many different stories of one site is
+# template and removed from its articles (`newsarc reclean` applies it to stored ones).
+NEWSARC_TEMPLATE_MIN_STORIES = 3
+# Paragraphs longer than this many words are never template (prose, quotes shared by copies).
+NEWSARC_TEMPLATE_MAX_WORDS = 40
+# Switch site template learning and removal on or off.
+NEWSARC_TEMPLATE_ENABLED = True
 # --- dedup and store (NEWSARC_DEDUP_*, NEWSARC_STORE_*) ---
 # --- scheduling and scaling out (NEWSARC_SCHEDULE_*, NEWSARC_REDIS_*) ---
 # How often `newsarc schedule run` checks for due schedules (seconds).

@@ -15,6 +15,7 @@ from pipelines.errors import PageSkipped
 from pipelines.extract import ExtractConfig, extract_page
 from pipelines.items import Article, Page
 from pipelines.store import Store
+from pipelines.templates import learn_templates, remove_templates
 
 logger = logging.getLogger(__name__)
 
@@ -74,6 +75,11 @@ class Chain:
             self.store.record_page(page, extracted.reason, reason=str(extracted))
             return Outcome(extracted.reason, error=extracted)
         article = extracted
+        learned_text = article.text
+        remove_templates(self.store.db, article, self.config.templates)
         result = self.store.save_article(article)
+        learn_templates(
+            self.store.db, article.site, result.story_id, learned_text, self.config.templates
+        )
         self.store.record_page(page, result.outcome, article_id=result.article_id)
         return Outcome(result.outcome, result.article_id, result.story_id)

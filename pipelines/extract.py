@@ -25,18 +25,18 @@ except ImportError:  # optional: without it, undeclared non-UTF-8 pages decode w
     from_bytes = None  # type: ignore[assignment]
 
 from pipelines.boilerplate import RULES_VERSION, CleanResult, clean_text, load_rules, prune_tree
+from pipelines.errors import EmptyExtraction, HttpError, NotAnArticle, NotHtml, TooShort
 from pipelines.extract_metadata import (
     ARTICLE_LD_TYPE,
     Metadata,
     PageMeta,
     read_metadata,
     read_page_meta,
-    strip_title_suffix,
 )
 from pipelines.extract_recovery import recover_text
-from pipelines.errors import EmptyExtraction, HttpError, NotAnArticle, NotHtml, TooShort
 from pipelines.items import Article, Page
-from pipelines.language import detect_language
+from pipelines.language import count_words, detect_language
+from pipelines.templates import TemplateConfig
 
 logger = logging.getLogger(__name__)
 
@@ -65,17 +65,18 @@ _TEASER_HEADINGS = (
 )
 TEASER_HEADINGS = 4
 """This many linked headlines outside the page chrome mark a listing."""
-_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 
 
 @dataclass(frozen=True)
 class ExtractConfig:
     """Settings of the extraction stage.
 
-    Reads ``NEWSARC_EXTRACT_MIN_WORDS`` (articles with fewer words are dropped as TooShort).
+    Reads ``NEWSARC_EXTRACT_MIN_WORDS`` (articles with fewer words are dropped as TooShort)
+    and, for ``templates``, the ``NEWSARC_TEMPLATE_*`` settings (see ``TemplateConfig``).
     """
 
     min_words: int = 50
+    templates: TemplateConfig = field(default_factory=TemplateConfig)
 
     @classmethod
     def from_settings(cls, settings: Mapping[str, Any]) -> ExtractConfig:
@@ -84,7 +85,7 @@ class ExtractConfig:
         text = str(raw).strip()
         if isinstance(raw, bool) or not text.isdigit():
             raise ValueError(f"NEWSARC_EXTRACT_MIN_WORDS must be a whole number >= 0, not {raw!r}")
-        return cls(min_words=int(text))
+        return cls(min_words=int(text), templates=TemplateConfig.from_settings(settings))
 
 
 @dataclass
@@ -190,12 +191,6 @@ def site_of(url: str) -> str:
     """Host of ``url`` without ``www.``, lower case, no port."""
     host = urlsplit(url).hostname or ""
     return host.removeprefix("www.")
-
-
-def count_words(text: str) -> int:
-    """Whitespace-separated words; in CJK text every two characters count as one word."""
-    cjk = len(_CJK.findall(text))
-    return len(_CJK.sub(" ", text).split()) + (cjk + 1) // 2
 
 
 def _run_trafilatura(tree: lxml.html.HtmlElement, url: str | None) -> Any:

@@ -183,9 +183,7 @@ def choose_title(page: PageMeta, url: str, names: list[str]) -> str:
         page.html_title,
         page.h1,
     ]
-    titles = [
-        strip_title_suffix(c, names) for c in candidates if c and len(c) <= _MAX_HEADLINE
-    ]
+    titles = [strip_title_suffix(c, names) for c in candidates if c and len(c) <= _MAX_HEADLINE]
     titles = [t for t in titles if t]
     if not titles:
         return ""
@@ -201,7 +199,7 @@ def _iso_date(value: str | None) -> str | None:
     match = _ISO_DATE.search(value or "")
     if match is None:
         return None
-    year, month, day = (int(g) for g in match.groups())
+    _year, month, day = (int(g) for g in match.groups())
     return match.group(0) if 1 <= month <= 12 and 1 <= day <= 31 else None
 
 

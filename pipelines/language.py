@@ -9,13 +9,14 @@ from typing import Any
 
 logger = logging.getLogger(__name__)
 
-SAMPLE_CHARS = 3000
+SAMPLE_CHARS = 2000
 """Identification reads at most this many characters of the text."""
 HINT_MIN_PROB = 0.05
 """A declared language this probable in the text wins (Malay vs Indonesian, Bokmål vs Danish, …)."""
 MIN_PROB = 0.5
 """Below this the identifier's answer is not trusted over a declared language."""
 _LANG_ATTR = re.compile(r"^([a-zA-Z]{2,3})(?:[-_].*)?$")
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 
 
 @functools.lru_cache(maxsize=1)
@@ -51,3 +52,9 @@ def detect_language(text: str, hint: str | None = None) -> str | None:
     if prob < MIN_PROB and declared is not None:
         return declared
     return str(best)
+
+
+def count_words(text: str) -> int:
+    """Whitespace-separated words; in CJK text every two characters count as one word."""
+    cjk = len(_CJK.findall(text))
+    return len(_CJK.sub(" ", text).split()) + (cjk + 1) // 2

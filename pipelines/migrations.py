@@ -162,6 +162,38 @@ def m0001_initial(db: Database) -> None:
 
 # Later migrations, in this order (each owner adds its own below its marker line):
 # --- 0002: extraction (site_templates) ---
+_TEMPLATES_0002 = [
+    # One row per (site, normalized short paragraph): how many different stories of the site
+    # showed it (pipelines.templates); ``stories`` >= NEWSARC_TEMPLATE_MIN_STORIES: template.
+    """
+    CREATE TABLE IF NOT EXISTS site_templates (
+        site TEXT NOT NULL,
+        paragraph_key TEXT NOT NULL,
+        paragraph TEXT NOT NULL,
+        stories INTEGER NOT NULL DEFAULT 0,
+        first_seen TEXT NOT NULL,
+        last_seen TEXT NOT NULL,
+        PRIMARY KEY (site, paragraph_key)
+    ) WITHOUT ROWID
+    """,
+    # Which stories a paragraph was seen in: a re-fetch or a second copy never counts twice.
+    """
+    CREATE TABLE IF NOT EXISTS site_template_stories (
+        site TEXT NOT NULL,
+        paragraph_key TEXT NOT NULL,
+        story_id INTEGER NOT NULL,
+        PRIMARY KEY (site, paragraph_key, story_id)
+    ) WITHOUT ROWID
+    """,
+]
+
+
+@_migration("0002_site_templates")
+def m0002_site_templates(db: Database) -> None:
+    """site_templates and site_template_stories: per-site template paragraph evidence."""
+    for statement in _TEMPLATES_0002:
+        db.execute(statement)
+
 # --- 0003: store and stories (article_versions, …) ---
 _STORE_0003 = [
     """

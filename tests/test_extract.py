@@ -27,8 +27,8 @@ from pipelines.extract import (
     extract_html,
     extract_page,
     site_of,
-    strip_title_suffix,
 )
+from pipelines.extract_metadata import strip_title_suffix
 from pipelines.items import Page
 
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
