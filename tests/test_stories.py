@@ -1,0 +1,154 @@
+"""Story assignment does not depend on arrival order; merges; revisions and their history."""
+
+from __future__ import annotations
+
+import random
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pipelines.dedup import DedupConfig, estimated_jaccard, signature
+from pipelines.items import Article
+from pipelines.store import Store
+from pipelines.stories import story_key
+from tests.test_stories_corpus import Copy, _story, corpus
+
+
+def chain_texts() -> dict[str, str]:
+    """Three texts where A~B and B~C are near copies but A and C are not."""
+    rng = random.Random(3)
+    paragraphs = _story(rng, (0, 1), "Geneva") + _story(rng, (2, 3), "Doha")
+    join = "\n\n".join
+    return {"a": join(paragraphs[0:8]), "b": join(paragraphs[2:10]), "c": join(paragraphs[4:12])}
+
+
+def test_chain_texts_are_a_chain() -> None:
+    config = DedupConfig()
+    sig = {name: signature(text, config) for name, text in chain_texts().items()}
+    assert estimated_jaccard(sig["a"], sig["b"]) >= config.threshold
+    assert estimated_jaccard(sig["b"], sig["c"]) >= config.threshold
+    assert estimated_jaccard(sig["a"], sig["c"]) < config.threshold
+
+
+def chain_copies() -> list[Copy]:
+    return [
+        Copy(f"https://{name}.example.org/story", f"Story {name}", text, "2025-07-20", 99)
+        for name, text in chain_texts().items()
+    ]
+
+
+def save_all(path: Path, copies: list[Copy]) -> dict[str, Any]:
+    """Store copies in the given order; return the grouping the store made of them."""
+    with Store(path) as store:
+        with store.transaction():
+            for copy in copies:
+                store.save_article(Article(
+                    url=copy.url, canonical_url="", site="", title=copy.title, text=copy.text,
+                    published=copy.published, fetched_at="2025-07-21T00:00:00Z",
+                ))  # fmt: skip
+        rows = list(store.db.query(
+            "SELECT a.url, a.story_id, s.story_key, r.url AS representative, s.title "
+            "FROM articles AS a JOIN stories AS s ON s.id = a.story_id "
+            "JOIN articles AS r ON r.id = s.representative_id"
+        ))  # fmt: skip
+        ids = list(store.db.query("SELECT id, (SELECT min(id) FROM articles AS a "
+                                  "WHERE a.story_id = s.id) AS smallest FROM stories AS s"))
+    groups: dict[int, set[str]] = defaultdict(set)
+    for row in rows:
+        groups[row["story_id"]].add(row["url"])
+    return {
+        "partition": {frozenset(g) for g in groups.values()},
+        "keys": {row["url"]: row["story_key"] for row in rows},
+        "representative": {row["url"]: row["representative"] for row in rows},
+        "title": {row["url"]: row["title"] for row in rows},
+        "ids_are_smallest_article_ids": all(r["id"] == r["smallest"] for r in ids),
+    }
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4])
+def test_grouping_is_the_same_in_any_arrival_order(tmp_path: Path, seed: int) -> None:
+    copies = corpus(pairs=4) + chain_copies()
+    reference = save_all(tmp_path / "in-order.db", copies)
+    shuffled = list(copies)
+    random.Random(seed).shuffle(shuffled)
+    assert save_all(tmp_path / "shuffled.db", shuffled) == reference
+    assert reference["ids_are_smallest_article_ids"]
+
+
+@pytest.mark.parametrize("order", ["abc", "acb", "bac", "bca", "cab", "cba"])
+def test_an_article_linking_two_stories_merges_them(tmp_path: Path, order: str) -> None:
+    copies = {c.url[8]: c for c in chain_copies()}
+    found = save_all(tmp_path / "news.db", [copies[name] for name in order])
+    assert found["partition"] == {frozenset(c.url for c in copies.values())}
+    assert set(found["keys"].values()) == {story_key(c.url for c in copies.values())}
+
+
+def test_merge_keeps_the_smallest_story_id(tmp_path: Path) -> None:
+    copies = {c.url[8]: c for c in chain_copies()}
+    with Store(tmp_path / "news.db") as store:
+        first, last, middle = (
+            store.save_article(Article(url=copies[n].url, canonical_url="", site="",
+                                       title=n, text=copies[n].text))
+            for n in "acb"
+        )  # fmt: skip
+        assert (first.outcome, last.outcome) == ("new", "new") and first.story_id != last.story_id
+        assert middle.outcome == "near-duplicate" and middle.story_id == first.story_id == 1
+        assert [r["id"] for r in store.db.query("SELECT id FROM stories")] == [1]
+        assert store.db.execute("SELECT copies FROM stories").fetchone()[0] == 3
+
+
+# -- revisions ----------------------------------------------------------------------------------
+
+ORIGINAL = chain_texts()["a"]
+CORRECTED = ORIGINAL.replace("officials said", "officials said on condition of anonymity", 1)
+
+
+def article(text: str, fetched_at: str, url: str = "https://news.example.org/x") -> Article:
+    return Article(url=url, canonical_url="", site="", title="Talks", text=text,
+                   fetched_at=fetched_at)  # fmt: skip
+
+
+def versions(store: Store) -> list[tuple[str, str]]:
+    return [(r["fetched_at"], r["text"][:40]) for r in
+            store.db.query("SELECT * FROM article_versions ORDER BY fetched_at")]  # fmt: skip
+
+
+def test_a_newer_text_becomes_current_and_the_old_one_a_version(tmp_path: Path) -> None:
+    assert CORRECTED != ORIGINAL
+    with Store(tmp_path / "news.db") as store:
+        first = store.save_article(article(ORIGINAL, "2025-07-10T08:00:00Z"))
+        again = store.save_article(article(CORRECTED, "2025-07-11T08:00:00Z"))
+        assert again.outcome == "updated" and again.article_id == first.article_id
+        assert store.db.execute("SELECT text FROM articles").fetchone()[0] == CORRECTED
+        row = next(store.db.query("SELECT * FROM article_versions"))
+        assert (row["text"], row["fetched_at"], row["replaced_at"]) == (
+            ORIGINAL, "2025-07-10T08:00:00Z", "2025-07-11T08:00:00Z")  # fmt: skip
+
+
+def test_an_older_text_arriving_late_is_kept_as_a_version_only(tmp_path: Path) -> None:
+    with Store(tmp_path / "news.db") as store:
+        store.save_article(article(CORRECTED, "2025-07-11T08:00:00Z"))
+        late = store.save_article(article(ORIGINAL, "2025-07-10T08:00:00Z"))
+        assert late.outcome == "older-version"
+        assert store.db.execute("SELECT text FROM articles").fetchone()[0] == CORRECTED
+        assert versions(store) == [("2025-07-10T08:00:00Z", ORIGINAL[:40])]
+        assert store.save_article(article(ORIGINAL, "2025-07-10T08:00:00Z")).outcome == (
+            "older-version")  # fmt: skip
+        assert len(versions(store)) == 1
+
+
+def test_revised_copy_hands_its_signature_to_an_exact_copy(tmp_path: Path) -> None:
+    other = chain_texts()["c"]
+    with Store(tmp_path / "news.db") as store:
+        store.save_article(article(ORIGINAL, "2025-07-10T08:00:00Z"))
+        twin = store.save_article(article(ORIGINAL, "2025-07-10T09:00:00Z",
+                                          "https://mirror.example.net/x"))  # fmt: skip
+        assert twin.outcome == "exact-duplicate"
+        store.save_article(article(other, "2025-07-12T08:00:00Z"))  # the first URL now says C
+        near = store.save_article(article(chain_texts()["b"], "2025-07-12T09:00:00Z",
+                                          "https://third.example.com/x"))  # fmt: skip
+        assert near.outcome == "near-duplicate"
+        indexed = store.db.execute("SELECT count(*) FROM minhashes").fetchone()[0]
+        assert indexed == 3  # ORIGINAL (now held by the mirror), C and B
