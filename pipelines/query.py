@@ -6,9 +6,11 @@ only reads (the FTS integrity check in :func:`stats` is FTS5's read-only 'integr
 
 from __future__ import annotations
 
+import difflib
 import json
 import sqlite3
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -20,6 +22,7 @@ from pipelines.urls import canonicalize_url
 EXPORT_FIELDS = (
     "url", "canonical_url", "site", "title", "author", "published", "language", "text",
     "story_id", "is_representative", "warc_file", "warc_offset",
+    "id", "story_key", "word_count", "fetched_at", "warc_length", "source_url",
 )  # fmt: skip
 """Fields of every exported row, in this order."""
 
@@ -45,67 +48,161 @@ def _check_date(name: str, value: str | None) -> None:
         raise QueryError(f"bad --{name} date {value!r}: expected YYYY-MM-DD") from None
 
 
-_SEARCH_SQL = """
-WITH hits AS (
-    SELECT a.id, a.url, a.site, a.title, a.published, a.story_id,
-           snippet(articles_fts, 1, '[', ']', '…', 12) AS snippet,
-           bm25(articles_fts) AS rank
-    FROM articles_fts JOIN articles AS a ON a.id = articles_fts.rowid
-    WHERE articles_fts MATCH :query {filters}
-), ranked AS (
-    SELECT *, row_number() OVER (PARTITION BY story_id ORDER BY rank, id) AS position
-    FROM hits
+@dataclass(frozen=True)
+class Filters:
+    """Filters of search and export: all optional, combined with AND."""
+
+    site: str | None = None
+    """Host name (``www.`` ignored)."""
+    since: str | None = None
+    """Published on or after this ISO date (articles without a date are left out)."""
+    until: str | None = None
+    """Published on or before this ISO date (inclusive: a timestamp that day matches)."""
+    lang: str | None = None
+    """ISO 639-1 language code."""
+    story: int | None = None
+    """Story id."""
+
+    def sql(self) -> tuple[str, dict[str, Any]]:
+        """Return the ``AND ...`` conditions on ``articles AS a`` and their parameters."""
+        _check_date("since", self.since)
+        _check_date("until", self.until)
+        conditions, params = [], {}
+        for name, condition, value in (
+            ("site", "a.site = :site", self.site and self.site.lower().removeprefix("www.")),
+            ("since", "a.published >= :since", self.since),
+            ("until", "substr(a.published, 1, length(:until)) <= :until", self.until),
+            ("lang", "a.language = :lang", self.lang and self.lang.lower()),
+            ("story", "a.story_id = :story", self.story),
+        ):
+            if value is not None and value != "":
+                conditions.append(f"AND {condition}")
+                params[name] = value
+        return " ".join(conditions), params
+
+
+_HIT_COLUMNS = (
+    "a.id, a.url, a.site, a.title, a.published, a.language, a.story_id, a.is_representative, "
+    "coalesce(s.copies, 1) AS copies"
 )
-SELECT r.id, r.url, r.site, r.title, r.published, r.story_id, r.snippet, r.rank,
-       coalesce(s.copies, 1) AS copies
-FROM ranked AS r LEFT JOIN stories AS s ON s.id = r.story_id
-WHERE r.position = 1
-ORDER BY r.rank, r.id
-LIMIT :limit
+_HITS_SQL = """
+SELECT a.id, a.story_id, a.is_representative, f.rank
+FROM articles_fts AS f JOIN articles AS a ON a.id = f.rowid
+WHERE f.articles_fts MATCH :query {filters}
+ORDER BY f.rank LIMIT :window
 """
+_DETAIL_SQL = f"""
+SELECT {_HIT_COLUMNS}, snippet(articles_fts, 1, '\x02', '\x03', '…', 16) AS snippet,
+       f.rank AS rank
+FROM articles_fts AS f JOIN articles AS a ON a.id = f.rowid
+LEFT JOIN stories AS s ON s.id = a.story_id
+WHERE f.articles_fts MATCH :query AND f.rowid = :id
+"""
+HIGHLIGHT = ("\x02", "\x03")
+"""Markers around matched terms in ``snippet`` (see :func:`mark`)."""
+
+
+def mark(snippet: str, start: str = "[", end: str = "]") -> str:
+    """Return ``snippet`` with the highlight markers replaced by ``start`` and ``end``."""
+    return snippet.replace(HIGHLIGHT[0], start).replace(HIGHLIGHT[1], end)
+
+
+def _run(db: Database, text: str, sql: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+    """Run an FTS query; a malformed query raises QueryError saying what is wrong."""
+    try:
+        return list(db.query(sql, params))
+    except sqlite3.OperationalError as exc:
+        raise _query_error(text, exc) from None
+
+
+def _query_error(text: str, exc: sqlite3.OperationalError) -> Exception:
+    """Return the QueryError for a malformed FTS query, or ``exc`` itself for other errors."""
+    if not any(marker in str(exc).lower() for marker in _FTS_ERRORS):
+        return exc
+    return QueryError(
+        f"bad search query {text!r}: {exc} (FTS5 syntax: words, \"phrases\", AND/OR/NOT, "
+        f"prefix*; to search the words literally use --literal or {quote_terms(text)!r})"
+    )
+
+
+def quote_terms(text: str) -> str:
+    """Return ``text`` as FTS5 phrases: each whitespace-separated term in double quotes."""
+    return " ".join('"' + term.replace('"', '""') + '"' for term in text.split()) or '""'
+
+
+def _best_hits(db: Database, text: str, filters: Filters, limit: int, copies: bool) -> list[
+    dict[str, Any]
+]:
+    """Return the best-ranked hits: ``limit`` articles, or the best hit of ``limit`` stories.
+
+    Only ids and ranks are read (FTS5 ``ORDER BY rank LIMIT``); the window grows until it
+    holds enough distinct stories.
+    """
+    conditions, params = filters.sql()
+    sql = _HITS_SQL.format(filters=conditions)
+    window = limit if copies else limit * 4
+    while True:
+        rows = _run(db, text, sql, {**params, "query": text, "window": window})
+        if copies:
+            return rows
+        best: dict[int, dict[str, Any]] = {}
+        for row in rows:
+            best.setdefault(row["story_id"], row)
+        if len(best) >= limit or len(rows) < window:
+            return list(best.values())[:limit]
+        window *= 4
 
 
 def search(
     store: Store | Database,
-    query: str,
+    text: str,
+    filters: Filters | None = None,
     *,
-    site: str | None = None,
-    since: str | None = None,
-    until: str | None = None,
     limit: int = 20,
+    copies: bool = False,
 ) -> list[dict[str, Any]]:
     """Full-text search (FTS5 syntax) over titles and texts, best bm25 rank first.
 
-    One row per story (its best-ranked matching copy) with the story's ``copies`` count.
-    ``since``/``until`` are inclusive ISO dates compared with ``published`` (articles without
-    a date are then left out). A malformed query raises QueryError.
+    By default one row per story: its representative when that copy matches too, else its
+    best-ranked matching copy, with the story's ``copies`` count; ``copies=True`` returns
+    every matching article. ``snippet`` has matched terms between :data:`HIGHLIGHT`
+    markers. A malformed query or filter raises QueryError.
     """
-    _check_date("since", since)
-    _check_date("until", until)
-    filters, params = [], {"query": query, "limit": limit}
-    if site:
-        filters.append("AND a.site = :site")
-        params["site"] = site.lower().removeprefix("www.")
-    if since:
-        filters.append("AND a.published >= :since")
-        params["since"] = since
-    if until:
-        filters.append("AND substr(a.published, 1, length(:until)) <= :until")
-        params["until"] = until
-    sql = _SEARCH_SQL.format(filters=" ".join(filters))
-    try:
-        return list(_db(store).query(sql, params))
-    except sqlite3.OperationalError as exc:
-        if any(marker in str(exc).lower() for marker in _FTS_ERRORS):
-            raise QueryError(f"bad search query {query!r}: {exc}") from None
-        raise
+    db = _db(store)
+    filters = filters or Filters()
+    results = []
+    for hit in _best_hits(db, text, filters, limit, copies):
+        chosen = hit
+        if not copies and not hit["is_representative"]:
+            rep = _representative_hit(db, text, filters, hit["story_id"])
+            chosen = rep or hit
+        detail = _run(db, text, _DETAIL_SQL, {"query": text, "id": chosen["id"]})
+        results.extend(detail[:1])
+    return results
+
+
+def _representative_hit(
+    db: Database, text: str, filters: Filters, story_id: int
+) -> dict[str, Any] | None:
+    """Return the representative of a story if it matches the query and filters too."""
+    conditions, params = filters.sql()
+    rows = _run(
+        db, text,
+        "SELECT a.id FROM articles_fts AS f JOIN articles AS a ON a.id = f.rowid "
+        "JOIN stories AS s ON s.representative_id = a.id "
+        f"WHERE f.articles_fts MATCH :query AND s.id = :sid {conditions}",
+        {**params, "query": text, "sid": story_id},
+    )  # fmt: skip
+    return rows[0] if rows else None
 
 
 def get_article(store: Store | Database, id_or_url: str) -> dict[str, Any] | None:
-    """Return one article by numeric id, URL or canonical URL, with its story's other copies.
+    """Return one article by numeric id, URL or canonical URL, with its story and copies.
 
-    ``tags`` is decoded to a list; ``copies`` lists the other rows of the story as dicts
-    with id, url and site.
+    ``tags`` is decoded to a list; ``story`` is the story row (id, story_key, title, copies,
+    sites, first_published, first_seen, representative_id); ``copies`` lists the other rows
+    of the story (id, url, site, published, is_representative); ``versions`` counts the
+    earlier texts kept in ``article_versions``.
     """
     db = _db(store)
     key = id_or_url.strip()
@@ -122,46 +219,101 @@ def get_article(store: Store | Database, id_or_url: str) -> dict[str, Any] | Non
         return None
     article = dict(first)
     article["tags"] = json.loads(article["tags"] or "[]")
+    article["story"] = next(
+        iter(db.query("SELECT * FROM stories WHERE id = ?", [article["story_id"]])), None
+    )
     article["copies"] = list(
         db.query(
-            "SELECT id, url, site FROM articles WHERE story_id = ? AND id != ? ORDER BY id",
+            "SELECT id, url, site, published, is_representative FROM articles "
+            "WHERE story_id = ? AND id != ? ORDER BY is_representative DESC, id",
             [article["story_id"], article["id"]],
         )
+    )
+    article["versions"] = _scalar(
+        db, "SELECT count(*) FROM article_versions WHERE article_id = ?", [article["id"]]
     )
     return article
 
 
-def list_stories(
-    store: Store | Database, limit: int = 20, *, min_copies: int = 1
-) -> list[dict[str, Any]]:
-    """Return stories, most copies first, then most recent: id, title, copies, sites,
-    first_published, representative_url and the ``urls`` of all copies."""
+def history(store: Store | Database, article_id: int) -> list[dict[str, Any]]:
+    """Return the texts of an article, oldest first, the current one last (``current``)."""
     db = _db(store)
+    columns = "title, text, text_hash, fetched_at, warc_file, warc_offset, crawl_id"
+    rows = [
+        dict(row, current=False)
+        for row in db.query(
+            f"SELECT {columns} FROM article_versions WHERE article_id = ? "
+            "ORDER BY fetched_at, id",
+            [article_id],
+        )
+    ]
+    current = list(db.query(f"SELECT {columns} FROM articles WHERE id = ?", [article_id]))
+    return rows + [dict(row, current=True) for row in current]
+
+
+def word_diff(old: str, new: str, context: int = 6) -> list[str]:
+    """Return the changes from ``old`` to ``new`` word by word: one line per change, with
+    ``context`` words around it, removed words as ``[-...-]`` and added ones as ``{+...+}``."""
+    a, b = old.split(), new.split()
+    lines = []
+    matcher = difflib.SequenceMatcher(a=a, b=b, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            continue
+        parts = [" ".join(a[max(0, i1 - context) : i1])]
+        if i2 > i1:
+            parts.append("[-" + " ".join(a[i1:i2]) + "-]")
+        if j2 > j1:
+            parts.append("{+" + " ".join(b[j1:j2]) + "+}")
+        parts.append(" ".join(a[i2 : i2 + context]))
+        lines.append(" ".join(part for part in parts if part))
+    return lines
+
+
+def list_stories(
+    store: Store | Database,
+    limit: int = 20,
+    *,
+    min_copies: int = 1,
+    since: str | None = None,
+) -> list[dict[str, Any]]:
+    """Return stories, most copies first, then most recent.
+
+    Each has id, story_key, title, copies, sites, first_published, first_seen,
+    representative_url and ``members``: every copy (id, url, site, published, first_seen,
+    is_representative), representative first. ``since`` keeps stories first published (or, without a date,
+    first seen) on or after that date.
+    """
+    _check_date("since", since)
+    db = _db(store)
+    where, params = "WHERE s.copies >= ?", [min_copies]
+    if since:
+        where += " AND coalesce(s.first_published, s.first_seen) >= ?"
+        params.append(since)
     stories = list(
         db.query(
-            "SELECT s.id, s.title, s.copies, s.sites, s.first_published, "
-            "a.url AS representative_url FROM stories AS s "
-            "LEFT JOIN articles AS a ON a.id = s.representative_id "
-            "WHERE s.copies >= ? "
+            "SELECT s.id, s.story_key, s.title, s.copies, s.sites, s.first_published, "
+            "s.first_seen, a.url AS representative_url FROM stories AS s "
+            f"LEFT JOIN articles AS a ON a.id = s.representative_id {where} "
             "ORDER BY s.copies DESC, s.first_published DESC, s.id LIMIT ?",
-            [min_copies, limit],
+            [*params, limit],
         )
     )
     for story in stories:
-        story["urls"] = [
-            row["url"]
-            for row in db.query(
-                "SELECT url FROM articles WHERE story_id = ? "
-                "ORDER BY is_representative DESC, id",
+        story["members"] = list(
+            db.query(
+                "SELECT id, url, site, published, first_seen, is_representative FROM articles "
+                "WHERE story_id = ? ORDER BY is_representative DESC, published, id",
                 [story["id"]],
             )
-        ]
+        )
+        story["urls"] = [member["url"] for member in story["members"]]
     return stories
 
 
-def _scalar(db: Database, sql: str) -> Any:
+def _scalar(db: Database, sql: str, params: list[Any] | None = None) -> Any:
     """Return the first column of the first row of ``sql``."""
-    return db.execute(sql).fetchone()[0]
+    return db.execute(sql, params or []).fetchone()[0]
 
 
 def fts_consistent(store: Store | Database) -> bool:
@@ -210,7 +362,32 @@ def stats(store: Store | Database) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def export_rows(store: Store | Database) -> Iterator[dict[str, Any]]:
-    """Yield every article in id order with exactly :data:`EXPORT_FIELDS`."""
-    columns = ", ".join(EXPORT_FIELDS)
-    yield from _db(store).query(f"SELECT {columns} FROM articles ORDER BY id")
+def export_rows(
+    store: Store | Database, text: str | None = None, filters: Filters | None = None
+) -> Iterator[dict[str, Any]]:
+    """Yield articles with exactly :data:`EXPORT_FIELDS`, streaming from one cursor.
+
+    The whole store in id order, or, with ``text`` (FTS5 syntax) and/or ``filters``, the
+    matching articles (every copy) in id order.
+    """
+    db = _db(store)
+    columns = ", ".join(f"a.{name}" if name != "story_key" else "s.story_key"
+                        for name in EXPORT_FIELDS)  # fmt: skip
+    conditions, params = (filters or Filters()).sql()
+    source = "articles AS a LEFT JOIN stories AS s ON s.id = a.story_id"
+    if text:
+        source += " JOIN articles_fts AS f ON f.rowid = a.id"
+        conditions = "AND f.articles_fts MATCH :query " + conditions
+        params["query"] = text
+    sql = f"SELECT {columns} FROM {source} WHERE 1 {conditions} ORDER BY a.id"
+    try:
+        cursor = db.execute(sql, params)
+        names = [d[0] for d in cursor.description]
+        first = cursor.fetchmany(1)
+    except sqlite3.OperationalError as exc:
+        raise _query_error(text or "", exc) from None
+    for row in first:
+        yield dict(zip(names, row, strict=True))
+    while batch := cursor.fetchmany(1000):
+        for row in batch:
+            yield dict(zip(names, row, strict=True))

@@ -10,7 +10,7 @@ from sqlite_utils import Database
 
 from pipelines import query
 from pipelines.items import Article, Page
-from pipelines.query import QueryError
+from pipelines.query import Filters, QueryError
 from pipelines.store import Store
 from tests.test_dedup_corpus import DIFFERENT, NEAR_COPIES, ORIGINAL
 
@@ -49,7 +49,7 @@ def test_search_groups_copies_of_a_story(store: Store) -> None:
     by_url = {row["url"]: row for row in results}
     kl_story = next(row for row in results if row["url"] in (KL, MIRROR))
     assert kl_story["copies"] == 2 and by_url[CALL]["copies"] == 1
-    assert "[Lavrov]" in kl_story["snippet"]
+    assert "[Lavrov]" in query.mark(kl_story["snippet"])
     assert set(kl_story) >= {"id", "url", "site", "title", "published", "story_id", "snippet"}
 
 
@@ -74,13 +74,13 @@ def test_search_finds_by_word(store: Store, words: str, expected: list[str]) -> 
     ({"until": "2025-08-02"}, {"kl", CALL}),
 ])  # fmt: skip
 def test_search_filters(store: Store, filters: dict[str, str], expected: set[str]) -> None:
-    found = urls(query.search(store, "Rubio", **filters))
+    found = urls(query.search(store, "Rubio", Filters(**filters)))
     assert {("kl" if url in (KL, MIRROR) else url) for url in found} == expected
 
 
 @pytest.mark.parametrize("site", ["mirror.blogspot.com", "WWW.mirror.blogspot.com"])
 def test_search_site_filter_returns_that_sites_copy(store: Store, site: str) -> None:
-    assert urls(query.search(store, "Rubio", site=site)) == [MIRROR]
+    assert urls(query.search(store, "Rubio", Filters(site=site))) == [MIRROR]
 
 
 @pytest.mark.parametrize("bad", ['"unterminated', "AND", "Lavrov AND", "covid-19", "(Rubio"])
@@ -92,7 +92,7 @@ def test_bad_search_query(store: Store, bad: str) -> None:
 
 def test_bad_date_filter(store: Store) -> None:
     with pytest.raises(QueryError, match="bad --since date"):
-        query.search(store, "Rubio", since="last week")
+        query.search(store, "Rubio", Filters(since="last week"))
 
 
 def test_search_limit(store: Store) -> None:
@@ -105,7 +105,10 @@ def test_get_article_by_id_url_and_canonical_url(store: Store) -> None:
     assert query.get_article(store, str(by_url["id"]))["url"] == KL
     assert query.get_article(store, KL + "?utm_source=x#top")["url"] == KL
     assert by_url["tags"] == ["asean"]
-    assert by_url["copies"] == [{"id": 2, "url": MIRROR, "site": "mirror.blogspot.com"}]
+    assert by_url["copies"] == [{"id": 2, "url": MIRROR, "site": "mirror.blogspot.com",
+                                 "published": "2025-07-10", "is_representative": 0}]
+    assert by_url["story"]["copies"] == 2 and len(by_url["story"]["story_key"]) == 16
+    assert by_url["versions"] == 0
     assert query.get_article(store, "https://nowhere.example/") is None
     assert query.get_article(store, "999") is None
 
@@ -154,9 +157,76 @@ def test_queries_accept_a_plain_database(store: Store) -> None:
 def test_export_rows_fields(store: Store) -> None:
     exported = list(query.export_rows(store))
     assert len(exported) == 3
-    assert list(exported[0]) == [
+    assert list(exported[0]) == list(query.EXPORT_FIELDS)
+    assert list(query.EXPORT_FIELDS[:12]) == [
         "url", "canonical_url", "site", "title", "author", "published", "language", "text",
         "story_id", "is_representative", "warc_file", "warc_offset",
     ]  # fmt: skip
     assert (exported[0]["url"], exported[0]["warc_offset"], exported[0]["is_representative"]) == (
         KL, 123, 1)  # fmt: skip
+
+
+# -- issue 4: filters, copies, representative, history, stories, export ---------------------
+
+
+def test_search_lang_and_story_filters(store: Store) -> None:
+    store.db.execute("UPDATE articles SET language = 'en' WHERE url = ?", [CALL])
+    assert urls(query.search(store, "Rubio", Filters(lang="EN"))) == [CALL]
+    story = query.get_article(store, KL)["story_id"]
+    assert {r["story_id"] for r in query.search(store, "Rubio", Filters(story=story))} == {story}
+
+
+def test_search_copies_lists_every_copy(store: Store) -> None:
+    assert sorted(urls(query.search(store, "Subang", copies=True))) == sorted([KL, MIRROR])
+    assert urls(query.search(store, "Subang")) == [KL]
+
+
+def test_search_shows_the_representative_when_it_matches(store: Store) -> None:
+    # "cache" occurs only in the mirror's notice: the mirror is the hit, not the origin
+    assert urls(query.search(store, "simpanan")) == [MIRROR]
+    assert urls(query.search(store, "Lavrov AND Subang")) == [KL]
+
+
+@pytest.mark.parametrize("bad", ["covid-19", '"unterminated'])
+def test_bad_query_error_suggests_the_literal_form(store: Store, bad: str) -> None:
+    with pytest.raises(QueryError, match=r"use --literal or") as caught:
+        query.search(store, bad)
+    literal = query.quote_terms(bad)
+    assert literal in str(caught.value)
+    query.search(store, literal)  # the suggestion itself parses
+
+
+def test_quote_terms() -> None:
+    assert query.quote_terms('covid-19 "x') == '"covid-19" """x"'
+
+
+def test_history_and_word_diff(store: Store) -> None:
+    first = query.get_article(store, CALL)
+    store.save_article(Article(
+        url=CALL, canonical_url="", site="", title="Lavrov and Rubio discuss prisoner swap",
+        text=DIFFERENT["same people, other event"].replace("forty minutes", "an hour"),
+        published="2025-08-02", fetched_at="2099-01-01T00:00:00Z",
+    ))  # fmt: skip
+    versions = query.history(store, first["id"])
+    assert [v["current"] for v in versions] == [False, True]
+    changes = query.word_diff(versions[0]["text"], versions[1]["text"])
+    assert len(changes) == 1 and "[-forty minutes,-] {+an hour,+}" in changes[0]
+    assert query.get_article(store, CALL)["versions"] == 1
+
+
+def test_list_stories_since_and_members(store: Store) -> None:
+    stories = query.list_stories(store, since="2025-08-01")
+    assert [s["representative_url"] for s in stories] == [CALL]
+    top = query.list_stories(store, min_copies=2)[0]
+    assert [m["url"] for m in top["members"]] == [KL, MIRROR]
+    assert top["members"][0]["is_representative"] == 1 and top["first_seen"]
+
+
+def test_export_a_query_with_filters(store: Store) -> None:
+    assert [r["url"] for r in query.export_rows(store, "Subang")] == [KL, MIRROR]
+    assert [r["url"] for r in query.export_rows(store, "Rubio", Filters(since="2025-08-01"))] == [
+        CALL]  # fmt: skip
+    assert [r["url"] for r in query.export_rows(store, None, Filters(site="wire.example.com"))] == [
+        CALL]  # fmt: skip
+    with pytest.raises(QueryError):
+        list(query.export_rows(store, "AND"))
