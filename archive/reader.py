@@ -13,66 +13,44 @@ message (``dns:`` and the like).
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Generator, Iterator
-from dataclasses import dataclass
+from collections.abc import Generator, Iterator
+from dataclasses import replace
 from pathlib import Path
-from typing import BinaryIO, Protocol
+from typing import Protocol
 
 from warcio.archiveiterator import ArchiveIterator, ARCIterator, WARCIterator
 from warcio.recordloader import ArcWarcRecord
 
-from archive.httpbody import BodyDecodeError, dechunk, decode_content
+from archive.response import (
+    ArchivedResponse,
+    ProblemHandler,
+    ReadContext,
+    ReadProblem,
+    WarcFields,
+    build_response,
+)
 from archive.resync import format_at, gzip_member_complete, next_record_start
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["ArchivedResponse", "ReadProblem", "iter_responses"]
+__all__ = ["ENGINES", "ArchivedResponse", "ReadProblem", "iter_responses"]
 
 _READ_BLOCK = 64 * 1024
+ENGINES = ("auto", "fastwarc", "warcio")
 
 
-@dataclass(frozen=True)
-class ArchivedResponse:
-    """One archived HTTP response, with its body decoded and its place in the file."""
+def iter_responses(
+    path: Path, on_problem: ProblemHandler, *, revisits: bool = False, engine: str = "auto"
+) -> Iterator[ArchivedResponse]:
+    """Yield every intact HTTP response in ``path``; report problems, never raise for them.
 
-    url: str
-    status: int
-    headers: list[tuple[str, str]]
-    body: bytes
-    date: str
-    warc_file: str
-    offset: int
-    length: int
-    ip_address: str | None = None
-
-
-@dataclass(frozen=True)
-class ReadProblem:
-    """Something wrong in an archive file: where (file, offset if known) and what, in one line."""
-
-    warc_file: str
-    offset: int | None
-    message: str
-
-
-ProblemHandler = Callable[[ReadProblem], None]
-
-
-@dataclass
-class _Context:
-    path: Path
-    fh: BinaryIO
-    size: int
-    on_problem: ProblemHandler
-
-    def report(self, offset: int | None, message: str) -> None:
-        line = " ".join(message.split())
-        logger.warning("%s at offset %s: %s", self.path.name, offset, line)
-        self.on_problem(ReadProblem(self.path.name, offset, line))
-
-
-def iter_responses(path: Path, on_problem: ProblemHandler) -> Iterator[ArchivedResponse]:
-    """Yield every intact HTTP response in ``path``; report problems, never raise for them."""
+    ``revisits`` also yields ``revisit`` records (empty body). ``engine`` "auto" reads WARC
+    files with FastWARC (if installed) and hands over to warcio at the first record FastWARC
+    and our checks disagree on, and for ARC files; "warcio" never uses FastWARC. The records
+    yielded are the same either way.
+    """
+    if engine not in ENGINES:
+        raise ValueError(f"engine must be one of {', '.join(ENGINES)}, got {engine!r}")
     try:
         fh = path.open("rb")
     except OSError as exc:
@@ -84,13 +62,23 @@ def iter_responses(path: Path, on_problem: ProblemHandler) -> Iterator[ArchivedR
             on_problem(ReadProblem(path.name, 0, "empty file (0 bytes)"))
             return
         size = fh.seek(0, 2)
-        context = _Context(path, fh, size, on_problem)
+        context = ReadContext(path, fh, size, on_problem, revisits)
         start: int | None = 0
+        if engine != "warcio" and format_at(fh, 0) == "warc":
+            start = yield from _fast(context)
         while start is not None:
             start = yield from _read_from(context, start)
 
 
-def _read_from(context: _Context, start: int) -> Generator[ArchivedResponse, None, int | None]:
+def _fast(context: ReadContext) -> Generator[ArchivedResponse, None, int | None]:
+    try:
+        from archive.fastreader import read_fast
+    except ImportError:  # pragma: no cover - FastWARC is optional at run time
+        return 0
+    return (yield from read_fast(context))
+
+
+def _read_from(context: ReadContext, start: int) -> Generator[ArchivedResponse, None, int | None]:
     """Read records from ``start`` until the end (return None) or damage (return resume offset)."""
     file_format = format_at(context.fh, start)
     if file_format is None:
@@ -108,37 +96,37 @@ def _read_from(context: _Context, start: int) -> Generator[ArchivedResponse, Non
         try:
             record = next(records)
         except StopIteration:
-            _check_end(context, last, iterator.offset)
-            return None
+            return check_end(context, last, iterator.offset)
         # warcio raises many exception types on damaged input (ArchiveLoadFailed, zlib.error,
         # EOFError, ValueError, parser errors...); each is reported, then we resynchronise.
         except Exception as exc:
             logger.debug("read failed in %s at %s", context.path, offset, exc_info=True)
-            return _skip_damage(context, offset, f"unreadable record: {_describe(exc)}")
+            return _skip_damage(context, offset, f"unreadable record: {describe(exc)}")
         try:
-            response = _to_response(context, iterator, record)
+            response = _to_response(context, iterator, record, file_format == "arc")
             last = iterator.get_record_offset()  # reads to the end of the record
         except Exception as exc:
             logger.debug("record failed in %s at %s", context.path, offset, exc_info=True)
-            return _skip_damage(context, offset, f"unreadable record: {_describe(exc)}")
+            return _skip_damage(context, offset, f"unreadable record: {describe(exc)}")
         if iterator.err_count > warnings:
             context.report(last, "record not followed by a blank line: wrong Content-Length?")
         if response is not None:
             yield response
 
 
-def _check_end(context: _Context, last: int, end: int) -> None:
-    """Report what warcio passes over silently at the end: unread bytes, a cut gzip member."""
+def check_end(context: ReadContext, last: int, end: int) -> int | None:
+    """Report what warcio passes over silently where it stops: unread bytes, a broken gzip
+    member. Return where reading resumes if a record header follows the damage."""
     if last <= end < context.size:
         context.fh.seek(end)
         if context.fh.read(64).strip():
-            context.report(end, f"last {context.size - end} bytes unreadable: truncated record?")
-            return
+            return _skip_damage(context, end, f"{context.size - end} bytes unreadable")
     if not gzip_member_complete(context.fh, last):
-        context.report(last, "last gzip member is incomplete: file truncated?")
+        return _skip_damage(context, last, "gzip member damaged or cut short")
+    return None
 
 
-def _skip_damage(context: _Context, offset: int, message: str) -> int | None:
+def _skip_damage(context: ReadContext, offset: int, message: str) -> int | None:
     resume = next_record_start(context.fh, offset + 1)
     if resume is None:
         context.report(offset, f"{message}; no readable record after it")
@@ -147,7 +135,8 @@ def _skip_damage(context: _Context, offset: int, message: str) -> int | None:
     return resume
 
 
-def _describe(exc: BaseException) -> str:
+def describe(exc: BaseException) -> str:
+    """One line naming an exception raised on damaged input."""
     text = " ".join(str(exc).split())
     if "non-chunked gzip file" in text:
         text = "whole file is one gzip member, not one per record (fix: warcio recompress)"
@@ -167,84 +156,27 @@ def _read_all(stream: _Readable) -> bytes:
         parts.append(block)
 
 
+def _member_intact(context: ReadContext, offset: int) -> bool:
+    position = context.fh.tell()
+    try:
+        return gzip_member_complete(context.fh, offset)
+    finally:
+        context.fh.seek(position)
+
+
 def _to_response(
-    context: _Context, iterator: ArchiveIterator, record: ArcWarcRecord
+    context: ReadContext, iterator: ArchiveIterator, record: ArcWarcRecord, arc: bool
 ) -> ArchivedResponse | None:
     """Build the response from a record, or None for records that are not HTTP responses."""
-    if record.rec_type != "response":
+    if record.rec_type not in ("response", "revisit"):
         return None
-    url = (record.rec_headers.get_header("WARC-Target-URI") or "").strip().strip("<>")
-    if not record.http_headers:
-        if url.lower().startswith(("http:", "https:")):
-            context.report(iterator.get_record_offset(), "response record without an HTTP message")
-        return None
-    raw = _read_all(record.raw_stream)
+    fields = WarcFields.from_pairs(record.rec_type, list(record.rec_headers.headers))
+    if arc:  # warcio invents a random WARC-Record-ID for ARC records: not an id to keep
+        fields = replace(fields, record_id=None)
+    raw = _read_all(record.raw_stream) if record.http_headers else b""
     offset = iterator.get_record_offset()
-    headers = list(record.http_headers.headers)
-    if not _complete(context, offset, getattr(record.raw_stream, "limit", 0), raw, headers):
-        return None
-    status_text = record.http_headers.get_statuscode()
-    if not status_text.isdigit():
-        context.report(offset, f"not an HTTP response: status line {status_text!r}")
-        return None
-    return ArchivedResponse(
-        url=url,
-        status=int(status_text),
-        headers=headers,
-        body=_decode_body(context, offset, raw, headers),
-        date=record.rec_headers.get_header("WARC-Date") or "",
-        warc_file=context.path.name,
-        offset=offset,
-        length=iterator.get_record_length(),
-        ip_address=record.rec_headers.get_header("WARC-IP-Address"),
-    )
-
-
-def _complete(
-    context: _Context, offset: int, missing: int, raw: bytes, headers: list[tuple[str, str]]
-) -> bool:
-    """False (and reported) if the record ends before its WARC/ARC length says.
-
-    warcio yields such a record silently. When the HTTP body still has all the bytes its
-    own Content-Length announces, only the record length lied: report, but keep it.
-    """
-    if missing <= 0:
-        return True
-    declared = _header(headers, "Content-Length")
-    whole = declared is not None and declared.strip().isdigit() and len(raw) >= int(declared)
-    if whole:
-        context.report(
-            offset, f"record {missing} bytes shorter than its length; HTTP body complete"
-        )
-    else:
-        context.report(offset, f"record truncated: {missing} bytes short of its length; skipped")
-    return whole
-
-
-def _header(headers: list[tuple[str, str]], name: str) -> str | None:
-    lower = name.lower()
-    values = [value for key, value in headers if key.lower() == lower]
-    return ", ".join(values) if values else None
-
-
-def _decode_body(
-    context: _Context, offset: int, raw: bytes, headers: list[tuple[str, str]]
-) -> bytes:
-    """Remove chunk framing if the stored headers claim it, then the Content-Encoding."""
-    body = raw
-    transfer = _header(headers, "Transfer-Encoding")
-    if transfer and "chunked" in transfer.lower():
-        dechunked = dechunk(raw)
-        if dechunked is None:
-            logger.debug(
-                "%s at %s: Transfer-Encoding chunked but body is not", context.path, offset
-            )
-        else:
-            body = dechunked
-    encoding = _header(headers, "Content-Encoding")
-    if encoding:
-        try:
-            body = decode_content(body, encoding)
-        except BodyDecodeError as exc:
-            context.report(offset, f"body kept as stored: {exc}")
-    return body
+    missing = getattr(record.raw_stream, "limit", 0)
+    if missing > 0 and not _member_intact(context, offset):
+        return None  # a damaged gzip member: reported by check_end when warcio stops
+    place = (offset, iterator.get_record_length(), missing)
+    return build_response(context, fields, record.http_headers, raw, place)
