@@ -35,6 +35,9 @@ _URL = re.compile(r"https?://[^\s<>\"']+")
 _URL_PAGE_END = re.compile(r"\.(?:html?|php|aspx?)(?![?#])")
 _URL_GLUED_WORD = re.compile(r"(?<=[a-z0-9/])(?=[A-Z][a-z]{2,})")
 _STRIP = " \t\r\n:|-–—»«›‹>•·*#_.…→←↑"
+_SPACES = re.compile(r"\s+")
+LABEL_MAX_DESCENDANTS = 6
+"""A label (div, span, …) with more descendants than this is a container, not a heading."""
 
 
 @dataclass(frozen=True)
@@ -61,6 +64,8 @@ class Rules:
     lines: tuple[Rule, ...]
     notices: tuple[Rule, ...]
     captions: tuple[Rule, ...]
+    block_any: re.Pattern[str] = re.compile("(?!)")
+    """Matches what any of ``blocks`` matches (case-insensitive): a quick first test."""
 
     def all(self) -> tuple[Rule, ...]:
         """Every rule, in file order per kind."""
@@ -119,6 +124,11 @@ def _compile(kind: str, raw: dict[str, Any], macros: dict[str, str]) -> Rule:
     )
 
 
+def _union(rules: tuple[Rule, ...]) -> re.Pattern[str]:
+    """One pattern matching whatever one of ``rules`` matches (a quick first test)."""
+    return re.compile("|".join(f"(?:{r.pattern.pattern})" for r in rules) or "(?!)", re.IGNORECASE)
+
+
 def parse_rules(text: str) -> Rules:
     """Parse a rules file's TOML text."""
     data = tomllib.loads(text)
@@ -127,12 +137,14 @@ def parse_rules(text: str) -> Rules:
     def build(kind: str) -> tuple[Rule, ...]:
         return tuple(_compile(kind, raw, macros) for raw in data.get(kind, ()))
 
+    blocks = build("block")
     return Rules(
         version=str(data["version"]),
-        blocks=build("block"),
+        blocks=blocks,
         lines=build("line"),
         notices=build("notice"),
         captions=build("caption"),
+        block_any=_union(blocks),
     )
 
 
@@ -163,23 +175,39 @@ def normalize_heading(text: str) -> str:
 
 
 def _text_len(el: lxml.html.HtmlElement) -> int:
-    """Visible characters (no spaces, no script/style) inside ``el``."""
+    """Visible characters (no spaces) inside ``el`` (scripts and styles are gone by then)."""
     if not isinstance(el.tag, str):
         return 0
-    texts = el.xpath(".//text()[not(ancestor::script or ancestor::style or ancestor::noscript)]")
-    return sum(len("".join(t.split())) for t in texts)
+    return len(_SPACES.sub("", el.text_content()))
 
 
-def _match_block(el: lxml.html.HtmlElement, rules: Rules) -> Rule | None:
-    """The block rule whose heading ``el`` is, if any."""
+def _is_small(el: lxml.html.HtmlElement) -> bool:
+    """True for an element with at most a few descendants (a heading, a label)."""
+    for count, _ in enumerate(el.iterdescendants()):
+        if count >= LABEL_MAX_DESCENDANTS:
+            return False
+    return True
+
+
+def _match_block(
+    el: lxml.html.HtmlElement, rules: Rules, seen: dict[str, bool] | None = None
+) -> Rule | None:
+    """The block rule whose heading ``el`` is, if any.
+
+    ``seen``: texts already known to match no rule on this page (nested labels repeat them).
+    """
     tag = el.tag if isinstance(el.tag, str) else ""
-    if tag not in HEADING_TAGS and tag not in LABEL_TAGS:
+    if tag not in HEADING_TAGS and (tag not in LABEL_TAGS or not _is_small(el)):
         return None
     raw = el.text_content()
-    if len(raw) > MAX_HEADING_CHARS * 2:
+    if len(raw) > MAX_HEADING_CHARS * 2 or not raw or raw.isspace():
+        return None
+    if seen is not None and raw in seen:
         return None
     text = normalize_heading(raw)
-    if not text or len(text) > MAX_HEADING_CHARS:
+    if not text or len(text) > MAX_HEADING_CHARS or not rules.block_any.fullmatch(text):
+        if seen is not None:
+            seen[raw] = False
         return None
     for rule in rules.blocks:
         if rule.headings_only and tag not in HEADING_TAGS:
@@ -203,16 +231,23 @@ def _is_first_content(el: lxml.html.HtmlElement) -> bool:
 
 
 class _Guard:
-    """Refuses removals that would take the article body with them."""
+    """Refuses removals that would take the article body with them (measured on first use)."""
 
     def __init__(self, root: lxml.html.HtmlElement) -> None:
-        self.total = max(1, _text_len(root))
-        bodies = root.xpath("//article|//main|//*[@itemprop='articleBody']")
-        self.protected = set(root.xpath("//h1"))
+        self.root = root
+        self.total = 0
+        self.protected: set[lxml.html.HtmlElement] = set()
+
+    def _measure(self) -> None:
+        self.total = max(1, _text_len(self.root))
+        bodies = self.root.xpath("//article|//main|//*[@itemprop='articleBody']")
+        self.protected = set(self.root.iter("h1"))
         if bodies:
             self.protected.add(max(bodies, key=_text_len))
 
     def allows(self, parts: list[lxml.html.HtmlElement]) -> bool:
+        if not self.total:
+            self._measure()
         size = sum(_text_len(p) for p in parts)
         if size > self.total * 0.4:
             return False
@@ -261,9 +296,20 @@ def _looks_like_body(el: lxml.html.HtmlElement) -> bool:
     return False
 
 
+def _drop_scripts(tree: lxml.html.HtmlElement) -> None:
+    """Remove scripts and styles (JSON-LD stays: trafilatura's fallback reads articleBody there)."""
+    for el in list(tree.iter("script", "style")):
+        if (el.get("type") or "").strip().lower() != "application/ld+json":
+            el.drop_tree()
+
+
 def prune_tree(tree: lxml.html.HtmlElement, rules: Rules) -> list[str]:
-    """Remove boilerplate blocks and figures from ``tree`` in place; return the names of fired rules."""
+    """Remove boilerplate blocks and figures from ``tree`` in place; return the names of fired rules.
+
+    Scripts and styles go first (trafilatura drops them anyway; read metadata before this).
+    """
     fired: list[str] = []
+    _drop_scripts(tree)
     guard = _Guard(tree)
     for fig in tree.xpath("//figure|//figcaption"):
         if fig.getparent() is not None and guard.allows([fig]):
@@ -271,12 +317,12 @@ def prune_tree(tree: lxml.html.HtmlElement, rules: Rules) -> list[str]:
             if "figure" not in fired:
                 fired.append("figure")
     root = tree.getroottree().getroot()
-    for el in list(tree.iter()):
+    seen: dict[str, bool] = {}
+    candidates = tree.iter(*HEADING_TAGS, *LABEL_TAGS)
+    matches = [(el, r) for el in candidates if (r := _match_block(el, rules, seen)) is not None]
+    for el, rule in matches:
         if el.getroottree().getroot() is not root:
             continue  # already removed with an ancestor
-        rule = _match_block(el, rules)
-        if rule is None:
-            continue
         parts = _block_parts(el, guard)
         for part in (p for p in parts if p.getparent() is not None):
             part.drop_tree()
