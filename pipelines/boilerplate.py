@@ -9,6 +9,7 @@ as the source URL) and ``caption`` credits glued to the opening dateline.
 from __future__ import annotations
 
 import functools
+import itertools
 import logging
 import re
 import tomllib
@@ -183,10 +184,7 @@ def _text_len(el: lxml.html.HtmlElement) -> int:
 
 def _is_small(el: lxml.html.HtmlElement) -> bool:
     """True for an element with at most a few descendants (a heading, a label)."""
-    for count, _ in enumerate(el.iterdescendants()):
-        if count >= LABEL_MAX_DESCENDANTS:
-            return False
-    return True
+    return next(itertools.islice(el.iterdescendants(), LABEL_MAX_DESCENDANTS, None), None) is None
 
 
 def _match_block(
@@ -410,9 +408,7 @@ def _positions(lines: list[str]) -> list[set[str]]:
     return result
 
 
-def clean_text(
-    text: str, rules: Rules, title: str | Sequence[str] | None = None
-) -> CleanResult:
+def clean_text(text: str, rules: Rules, title: str | Sequence[str] | None = None) -> CleanResult:
     """Apply notice, line and caption rules to extracted text; paragraphs end up separated by one blank line.
 
     ``title``: the headline (or its variants: og:title, h1, ``<title>``); a first line
