@@ -11,9 +11,11 @@ import click
 
 from crawler import cli_archive, cli_extract, cli_query, cli_schedule
 from crawler.clitools import DB_OPTION, fail_on, open_store
+from crawler.incremental import parse_since
 from crawler.runner import NO_THROTTLE_SETTINGS, CrawlOptions, CrawlReport, run_crawl
 from crawler.safety import refusal_reason
 from crawler.sites import SiteError, load_sites, spec_from_url
+from pipelines.store import StoreError
 
 WARC_OPTION = click.option(
     "--warc-dir",
@@ -87,6 +89,7 @@ def _check_targets(
     "--allow-private", is_flag=True, help="Allow loopback/private addresses (own servers, tests)."
 )
 @click.option("--refresh", is_flag=True, help="Fetch article URLs again even if already stored.")
+@click.option("--since", metavar="DATE", help="Skip sitemap/feed entries dated before DATE (ISO).")
 @click.option(
     "-s",
     "overrides",
@@ -111,6 +114,7 @@ def crawl(
     depth: int,
     allow_private: bool,
     refresh: bool,
+    since: str | None,
     overrides: tuple[str, ...],
     no_throttle: bool,
     verbose: bool,
@@ -137,10 +141,12 @@ def crawl(
         depth=depth,
         allow_private=allow_private,
         refresh=refresh,
+        since=since,
         overrides=settings,
         crawl_id=crawl_id,
     )
-    with fail_on(ValueError):
+    with fail_on(ValueError, StoreError, OSError):
+        parse_since(since)
         report = run_crawl(options)
     print_crawl_summary(report, db)
 

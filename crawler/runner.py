@@ -41,6 +41,7 @@ class CrawlOptions:
     depth: int = 2
     allow_private: bool = False
     refresh: bool = False
+    since: str | None = None  # ISO date: older sitemap/feed entries are not fetched
     kind: str = "crawl"
     crawl_id: str | None = None  # a crawls row made beforehand (by the scheduler)
     overrides: Mapping[str, Any] = field(default_factory=dict)
@@ -84,12 +85,15 @@ def spider_arguments(options: CrawlOptions) -> dict[str, Any]:
     if options.sites_file is not None:
         args["sites"] = str(options.sites_file)
         args["site"] = ",".join(options.site_names)
+    if options.since:
+        args["since"] = options.since
     return args
 
 
 def run_crawl(options: CrawlOptions) -> CrawlReport:
     """Crawl in this process (Twisted's reactor runs once per process) and return the figures."""
     started = time.monotonic()
+    options.db.parent.mkdir(parents=True, exist_ok=True)
     crawl_id = options.crawl_id
     if crawl_id is None:
         with Store(options.db) as store:

@@ -5,7 +5,9 @@ Arguments (``scrapy crawl news -a …`` or ``newsarc crawl``):
 
 - ``url``: one start URL, or several separated by spaces or commas;
 - ``sites``: path of a ``sites.toml``; ``site``: comma-separated names to keep from it;
-- ``depth``: link hops followed from a page (sitemaps and feeds do not count), default 2.
+- ``depth``: link hops followed from a page (sitemaps and feeds do not count), default 2;
+- ``since``: ISO date; sitemap entries (``lastmod``, ``news:publication_date``) and feed items
+  (``pubDate``, ``published``/``updated``) dated before it are not requested.
 """
 
 from __future__ import annotations
@@ -22,10 +24,11 @@ from urllib.parse import parse_qsl, urljoin, urlsplit
 import lxml.etree
 from scrapy import Request, Spider
 from scrapy.http import Response, TextResponse
-from scrapy.linkextractors import LinkExtractor
 from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 from w3lib.url import url_query_cleaner
 
+from crawler.incremental import UNCONDITIONAL_META, parse_since, too_old
+from crawler.links import LinkFinder
 from crawler.recording import META_KEY
 from crawler.sites import SiteSpec, load_sites, spec_from_url
 from pipelines.items import Page
@@ -35,6 +38,10 @@ FEED_LINK_XPATH = (
     '//link[@rel="alternate"][contains(@type, "rss") or contains(@type, "atom")]/@href'
 )
 ATOM_NS = "{http://www.w3.org/2005/Atom}"
+NEWS_DATE_XPATH = (
+    "//*[local-name()='url'][*[local-name()='loc']]"
+    "/*[local-name()='news']/*[local-name()='publication_date']"
+)
 MAX_SITEMAP_BYTES = 50 * 1024 * 1024  # the sitemaps.org limit for one (uncompressed) file
 XML_PARSER = lxml.etree.XMLParser(
     resolve_entities=False, no_network=True, recover=True, huge_tree=False, load_dtd=False
@@ -80,6 +87,7 @@ class NewsSpider(Spider):
         sites: str | None = None,
         site: str | None = None,
         depth: str | int = 2,
+        since: str | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -90,12 +98,8 @@ class NewsSpider(Spider):
             raise ValueError("give a start URL (-a url=...) or a sites file (-a sites=...)")
         self.specs = specs
         self.max_depth = int(depth)
-        self.extractors = {s.name: self._link_extractor(s) for s in specs}
-
-    @staticmethod
-    def _link_extractor(spec: SiteSpec) -> LinkExtractor:
-        # Same-site filtering is ours (_same_site): allow_domains compares netlocs, ports included.
-        return LinkExtractor(allow=spec.allow, deny=spec.deny)
+        self.since = parse_since(since)
+        self.links = {s.name: LinkFinder(s) for s in specs}
 
     async def start(self) -> AsyncIterator[Any]:
         for spec in self.specs:
@@ -107,16 +111,18 @@ class NewsSpider(Spider):
         for origin in origins:
             yield self._request(origin + "/robots.txt", "robots", spec, self.parse_robots)
         for url in spec.sitemaps:
-            yield self._request(url, "sitemap", spec, self.parse_sitemap)
+            yield self._request(url, "sitemap", spec, self.parse_sitemap, top=True)
         for url in spec.feeds:
             yield self._request(url, "feed", spec, self.parse_feed)
         for url in spec.start:
             yield self._request(url, "page", spec, self.parse_page, depth=0)
 
     def _request(
-        self, url: str, kind: str, spec: SiteSpec, callback: Any, depth: int = 0
+        self, url: str, kind: str, spec: SiteSpec, callback: Any, depth: int = 0, top: bool = False
     ) -> Request:
         meta = {"newsarc_kind": kind, "newsarc_site": spec.name, "newsarc_depth": depth}
+        if top or kind == "robots":
+            meta[UNCONDITIONAL_META] = True  # a 304 here would hide the sitemaps below
         if kind == "page":
             url = request_url(url)
         return Request(url, callback=callback, meta=meta)
@@ -137,7 +143,7 @@ class NewsSpider(Spider):
         if not found and not spec.sitemaps:
             found = [_origin(response.url) + "/sitemap.xml"]
         for url in found:
-            yield self._request(url, "sitemap", spec, self.parse_sitemap)
+            yield self._request(url, "sitemap", spec, self.parse_sitemap, top=True)
 
     def parse_sitemap(self, response: Response) -> Iterator[Any]:
         yield self.page(response, "sitemap")
@@ -152,8 +158,11 @@ class NewsSpider(Spider):
         except (lxml.etree.XMLSyntaxError, StopIteration):
             self._count("newsarc/spider/bad_sitemap")
             return
+        news_dates = _news_dates(body)
         for entry in entries:
             loc = urljoin(response.url, entry.get("loc", ""))
+            if self._too_old(news_dates.get(entry.get("loc", "")) or entry.get("lastmod")):
+                continue
             if sitemap.type == "sitemapindex":
                 yield self._request(loc, "sitemap", spec, self.parse_sitemap)
             elif self._same_site(loc, spec):
@@ -162,8 +171,10 @@ class NewsSpider(Spider):
     def parse_feed(self, response: Response) -> Iterator[Any]:
         yield self.page(response, "feed")
         spec = self._spec(response)
-        for url in _feed_links(response.body):
+        for url, date in _feed_entries(response.body):
             url = urljoin(response.url, url)
+            if self._too_old(date):
+                continue
             if self._same_site(url, spec):
                 yield self._request(url, "page", spec, self.parse_page, depth=0)
 
@@ -183,10 +194,8 @@ class NewsSpider(Spider):
         depth = int(response.meta.get("newsarc_depth", 0))
         if depth >= self.max_depth:
             return
-        for link in self.extractors[spec.name].extract_links(response):
-            if not self._same_site(link.url, spec):
-                continue
-            yield self._request(link.url, "page", spec, self.parse_page, depth=depth + 1)
+        for url in self.links[spec.name].new_links(response):
+            yield self._request(url, "page", spec, self.parse_page, depth=depth + 1)
 
     # --- items ----------------------------------------------------------------------------
 
@@ -210,6 +219,13 @@ class NewsSpider(Spider):
             crawl_id=self.settings.get("NEWSARC_CRAWL_ID"),
             kind=kind,
         )
+
+    def _too_old(self, date: str | None) -> bool:
+        """An entry dated before ``since`` (counted, ``newsarc/incremental/since_filtered``)."""
+        if too_old(date, self.since):
+            self._count("newsarc/incremental/since_filtered")
+            return True
+        return False
 
     def _count(self, key: str) -> None:
         if self.crawler.stats is not None:
@@ -238,18 +254,43 @@ def _looks_like_feed(response: TextResponse) -> bool:
     )
 
 
-def _feed_links(body: bytes) -> list[str]:
-    """Item links of an RSS 2.0 or Atom feed (Blogger, WordPress); never expands entities."""
+def _parse_xml(body: bytes) -> Any:
     try:
-        root = lxml.etree.fromstring(body, parser=XML_PARSER)
+        return lxml.etree.fromstring(body, parser=XML_PARSER)
     except lxml.etree.XMLSyntaxError:
-        return []
+        return None
+
+
+def _news_dates(body: bytes) -> dict[str, str]:
+    """``loc`` → ``news:publication_date`` of a Google News sitemap (empty for others)."""
+    root = _parse_xml(body)
+    if root is None or b"publication_date" not in body:
+        return {}
+    dates = {}
+    for element in root.xpath(NEWS_DATE_XPATH):
+        url = element.getparent().getparent()
+        loc = url.xpath("*[local-name()='loc']/text()")
+        if loc and element.text:
+            dates[loc[0].strip()] = element.text.strip()
+    return dates
+
+
+def _feed_entries(body: bytes) -> list[tuple[str, str | None]]:
+    """(link, date) of the items of an RSS 2.0 or Atom feed (Blogger, WordPress); never expands
+    entities. The date is RSS ``pubDate`` (or ``dc:date``), Atom ``published`` or ``updated``."""
+    root = _parse_xml(body)
     if root is None:
         return []
-    links = [t.strip() for t in root.xpath("//item/link/text()") if t.strip()]
+    entries: list[tuple[str, str | None]] = []
+    for item in root.iter("item"):
+        link = (item.findtext("link") or "").strip()
+        date = item.findtext("pubDate") or item.findtext("{http://purl.org/dc/elements/1.1/}date")
+        if link:
+            entries.append((link, date))
     for entry in root.iter(f"{ATOM_NS}entry"):
+        date = entry.findtext(f"{ATOM_NS}published") or entry.findtext(f"{ATOM_NS}updated")
         for link in entry.iter(f"{ATOM_NS}link"):
             if link.get("rel", "alternate") == "alternate" and link.get("href"):
-                links.append(link.get("href"))
+                entries.append((link.get("href"), date))
                 break
-    return links
+    return entries
