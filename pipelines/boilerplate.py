@@ -37,6 +37,7 @@ _URL_PAGE_END = re.compile(r"\.(?:html?|php|aspx?)(?![?#])")
 _URL_GLUED_WORD = re.compile(r"(?<=[a-z0-9/])(?=[A-Z][a-z]{2,})")
 _STRIP = " \t\r\n:|-–—»«›‹>•·*#_.…→←↑"
 _SPACES = re.compile(r"\s+")
+_BULLET = re.compile(r"^(?:[-*•·–]\s+)+")
 LABEL_MAX_DESCENDANTS = 6
 """A label (div, span, …) with more descendants than this is a container, not a heading."""
 
@@ -378,34 +379,48 @@ def _repair_caption(lines: list[str], rules: Rules) -> str | None:
     return None
 
 
-def _line_rule(line: str, position: set[str], rules: Rules) -> Rule | None:
-    """The first line rule removing ``line`` at ``position``, if any."""
+def _line_rule(line: str, position: set[str] | None, rules: Rules) -> Rule | None:
+    """The first line rule removing ``line`` at ``position`` (None: rules for any position), if any.
+
+    A list bullet ("- ", "* ", "• ") or wrapping parentheses do not hide a line from the rules.
+    """
+    bare = _BULLET.sub("", line)
+    if bare.startswith("(") and bare.endswith(")"):
+        bare = bare[1:-1].strip()
     for rule in rules.lines:
-        if rule.position != "any" and not (
-            rule.position in position or (rule.position == "edge" and position)
+        if rule.position != "any" and (
+            position is None
+            or not (rule.position in position or (rule.position == "edge" and position))
         ):
             continue
-        if rule.max_words is not None and _words(line) > rule.max_words:
+        if rule.max_words is not None and _words(bare) > rule.max_words:
             continue
-        if rule.pattern.fullmatch(line):
+        if rule.pattern.fullmatch(bare) or (bare != line and rule.pattern.fullmatch(line)):
             return rule
     return None
 
 
-def _positions(lines: list[str]) -> list[set[str]]:
-    """For each line: {"head"} before the first long line, {"tail"} after the last one."""
-    long_idx = [i for i, line in enumerate(lines) if _words(line) >= LONG_LINE_WORDS]
-    first = long_idx[0] if long_idx else len(lines)
-    last = long_idx[-1] if long_idx else -1
-    result: list[set[str]] = []
-    for i in range(len(lines)):
-        pos: set[str] = set()
-        if i < first:
-            pos.add("head")
-        if i > last:
-            pos.add("tail")
-        result.append(pos)
-    return result
+def _positions(lines: list[str], rules: Rules) -> list[set[str]]:
+    """For each line: {"head"} before the first long line, {"tail"} after the last one.
+
+    A long line counts only if no rule would remove it there: the trailing run of author
+    blurbs, contact lines and teasers is the tail even when some of them are long.
+    """
+
+    def anchors(where: str) -> list[int]:
+        return [
+            i
+            for i, line in enumerate(lines)
+            if _words(line) >= LONG_LINE_WORDS and _line_rule(line, {where}, rules) is None
+        ]
+
+    heads, tails = anchors("head"), anchors("tail")
+    first = heads[0] if heads else len(lines)
+    last = tails[-1] if tails else -1
+    return [
+        ({"head"} if i < first else set()) | ({"tail"} if i > last else set())
+        for i in range(len(lines))
+    ]
 
 
 def clean_text(text: str, rules: Rules, title: str | Sequence[str] | None = None) -> CleanResult:
@@ -426,7 +441,7 @@ def clean_text(text: str, rules: Rules, title: str | Sequence[str] | None = None
         lines = lines[1:]
         removed.append("title_line")
     kept: list[str] = []
-    for line, pos in zip(lines, _positions(lines), strict=True):
+    for line, pos in zip(lines, _positions(lines, rules), strict=True):
         rule = _line_rule(line, pos, rules)
         if rule is None:
             kept.append(line)
