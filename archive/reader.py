@@ -33,7 +33,7 @@ from archive.resync import format_at, gzip_member_complete, next_record_start
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["ENGINES", "ArchivedResponse", "ReadProblem", "iter_responses"]
+__all__ = ["ENGINES", "ArchivedResponse", "ReadProblem", "iter_responses", "read_record_at"]
 
 _READ_BLOCK = 64 * 1024
 ENGINES = ("auto", "fastwarc", "warcio")
@@ -180,3 +180,31 @@ def _to_response(
         return None  # a damaged gzip member: reported by check_end when warcio stops
     place = (offset, iterator.get_record_length(), missing)
     return build_response(context, fields, record.http_headers, raw, place)
+
+
+def read_record_at(
+    path: Path, offset: int, on_problem: ProblemHandler | None = None
+) -> ArchivedResponse | None:
+    """The response or revisit record starting at ``offset`` of ``path`` (provenance, revisits).
+
+    None (and the reason reported) when no such record can be read there.
+    """
+    problems: list[ReadProblem] = []
+    report = on_problem or problems.append
+    try:
+        with path.open("rb") as fh:
+            context = ReadContext(path, fh, fh.seek(0, 2), report, revisits=True)
+            file_format = format_at(fh, offset)
+            if file_format is None:
+                context.report(offset, "no WARC or ARC record here")
+                return None
+            fh.seek(offset)
+            iterator = WARCIterator(fh) if file_format == "warc" else ARCIterator(fh, arc2warc=True)
+            record = next(iter(iterator))
+            return _to_response(context, iterator, record, file_format == "arc")
+    except OSError as exc:
+        report(ReadProblem(path.name, offset, f"cannot read: {exc}"))
+    # warcio raises many types on damaged input (see _read_from).
+    except Exception as exc:
+        report(ReadProblem(path.name, offset, f"unreadable record: {describe(exc)}"))
+    return None

@@ -291,6 +291,39 @@ def m0004_scheduling(db: Database) -> None:
 
 
 # --- 0005: archive and replay (replay progress, record ids) ---
+
+_ARCHIVE = [
+    # Replay progress per input file (crawler.replay_state): records at offsets below
+    # ``next_offset`` are done; ``finished_at`` is set once the whole file was replayed.
+    # ``file_key`` is name, size and a hash of the first 64 KiB, so a copied or renamed
+    # path of the same file is recognised and a different file of the same name is not.
+    """
+    CREATE TABLE replay_files (
+        file_key TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        next_offset INTEGER NOT NULL DEFAULT 0,
+        records INTEGER NOT NULL DEFAULT 0,
+        started_at TEXT NOT NULL,
+        finished_at TEXT,
+        crawl_id TEXT
+    )
+    """,
+    # Provenance: the WARC-Record-ID and WARC-Payload-Digest of the record an article was
+    # extracted from (with warc_file, warc_offset and warc_length of migration 0001).
+    "ALTER TABLE articles ADD COLUMN warc_record_id TEXT",
+    "ALTER TABLE articles ADD COLUMN warc_payload_digest TEXT",
+    "CREATE INDEX idx_articles_warc_record_id ON articles (warc_record_id)",
+]
+
+
+@_migration("0005_archive_replay")
+def m0005_archive_replay(db: Database) -> None:
+    """Create replay_files (per-file replay progress); record ids and digests on articles."""
+    for statement in _ARCHIVE:
+        db.execute(statement)
+
+
 # --- 0006: reliability ---
 # --- end of migrations ---
 
