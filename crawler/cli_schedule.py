@@ -80,7 +80,9 @@ def add(name: str, urls: tuple[str, ...], cron: str, tz: str, sites: Path | None
     _check(args)
     with open_store(db, create=True) as store, fail_on(ScheduleError):
         added = ScheduleStore(store).add(name, cron, tz, args, datetime.now(UTC), scrapyd)
-    click.echo(f"schedule {added.name}: {added.cron} ({added.timezone}), next run {added.next_run_at}")
+    click.echo(
+        f"schedule {added.name}: {added.cron} ({added.timezone}), next run {added.next_run_at}"
+    )
 
 
 @schedule.command("list")

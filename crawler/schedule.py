@@ -25,7 +25,9 @@ def zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ScheduleError(f"unknown time zone {name!r} (use an IANA name like Europe/Paris)") from exc
+        raise ScheduleError(
+            f"unknown time zone {name!r} (use an IANA name like Europe/Paris)"
+        ) from exc
 
 
 def check_cron(expression: str) -> str:

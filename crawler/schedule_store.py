@@ -130,7 +130,9 @@ class ScheduleStore:
         return schedule
 
     def all(self) -> list[Schedule]:
-        return [Schedule.from_row(r) for r in self.db.query("SELECT * FROM schedules ORDER BY name")]
+        return [
+            Schedule.from_row(r) for r in self.db.query("SELECT * FROM schedules ORDER BY name")
+        ]
 
     def remove(self, name: str) -> None:
         self.require(name)
@@ -160,9 +162,7 @@ class ScheduleStore:
         return crawl_id
 
     def set_process(self, crawl_id: str, pid: int | None, job: str | None = None) -> None:
-        self._write(
-            "UPDATE crawls SET pid = ?, scrapyd_job = ? WHERE id = ?", [pid, job, crawl_id]
-        )
+        self._write("UPDATE crawls SET pid = ?, scrapyd_job = ? WHERE id = ?", [pid, job, crawl_id])
 
     def pid_of(self, crawl_id: str) -> int | None:
         row = next(iter(self.db.query("SELECT pid FROM crawls WHERE id = ?", [crawl_id])), None)

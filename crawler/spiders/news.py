@@ -121,8 +121,9 @@ class NewsSpider(Spider):
         self, url: str, kind: str, spec: SiteSpec, callback: Any, depth: int = 0, top: bool = False
     ) -> Request:
         meta = {"newsarc_kind": kind, "newsarc_site": spec.name, "newsarc_depth": depth}
-        if top or kind == "robots":
-            meta[UNCONDITIONAL_META] = True  # a 304 here would hide the sitemaps below
+        if top or kind == "robots" or (kind == "page" and depth == 0 and url in spec.start):
+            # entry points: a 304 here would hide the sitemaps and links below them
+            meta[UNCONDITIONAL_META] = True
         if kind == "page":
             url = request_url(url)
         return Request(url, callback=callback, meta=meta)
