@@ -231,7 +231,7 @@ def _extract(html: str | bytes, url: str | None, *, layout: bool) -> tuple[Artic
     if document is None or not (document.text or "").strip():
         raise EmptyExtraction(page_url, "trafilatura found no main text")
     text = recover_text(tree, document.text)
-    cleaned = clean_text(text, rules, [metadata.title, meta.h1, meta.html_title])
+    cleaned = clean_text(text, rules, [metadata.title, *metadata.headlines])
     if not cleaned.text:
         raise EmptyExtraction(page_url, f"nothing left after rules {', '.join(cleaned.removed)}")
     logger.debug("extracted %s: pruned %s, cleaned %s", page_url, fired, cleaned.removed)

@@ -78,6 +78,8 @@ class Metadata:
     """The metadata fields of an Article."""
 
     title: str
+    headlines: tuple[str, ...]
+    """Every form of the headline the page gives (for dropping a repeated headline from the text)."""
     published: str | None
     author: str | None
     site_name: str | None
@@ -251,6 +253,17 @@ def find_tags(page: PageMeta) -> list[str]:
     return list(dict.fromkeys(t for t in tags if t and len(t) <= 100))
 
 
+def headline_variants(page: PageMeta, names: list[str]) -> tuple[str, ...]:
+    """All headline candidates, without suffix, and their parts around " | " / " - " separators."""
+    ld_headline = _ld_text(page.article_node().get("headline"))
+    raw = [page.meta("og:title", "twitter:title"), ld_headline, page.html_title, page.h1]
+    variants: list[str] = []
+    for candidate in (c for c in raw if c and len(c) <= _MAX_HEADLINE):
+        variants += [candidate, strip_title_suffix(candidate, names)]
+        variants += [p for p in TITLE_SEPARATORS.split(candidate) if len(p.split()) >= 3]
+    return tuple(dict.fromkeys(v for v in variants if v))
+
+
 def read_metadata(tree: lxml.html.HtmlElement, page: PageMeta, url: str, site: str) -> Metadata:
     """All metadata fields of one page (``site``: its host name, for the title suffix)."""
     node = page.article_node()
@@ -259,6 +272,7 @@ def read_metadata(tree: lxml.html.HtmlElement, page: PageMeta, url: str, site: s
     names = [site_name or "", site, site.rsplit(".", 1)[0], labels[-2] if len(labels) > 1 else site]
     return Metadata(
         title=choose_title(page, url, names),
+        headlines=headline_variants(page, names),
         published=find_published(page, tree),
         author=find_author(page),
         site_name=site_name,
