@@ -33,7 +33,7 @@ from pipelines.extract_metadata import (
     read_metadata,
     read_page_meta,
 )
-from pipelines.extract_recovery import recover_text, unwrap_embeds
+from pipelines.extract_recovery import drop_link_lists, recover_text, unwrap_embeds
 from pipelines.items import Article, Page
 from pipelines.language import count_words, detect_language
 from pipelines.templates import TemplateConfig
@@ -227,6 +227,7 @@ def _extract(html: str | bytes, url: str | None, *, layout: bool) -> tuple[Artic
     rules = load_rules()
     fired = prune_tree(tree, rules)
     unwrap_embeds(tree)
+    drop_link_lists(tree)
     document = _run_trafilatura(tree, url)
     if document is None or not (document.text or "").strip():
         raise EmptyExtraction(page_url, "trafilatura found no main text")

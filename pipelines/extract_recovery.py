@@ -23,6 +23,10 @@ MAX_LINKED_SHARE = 0.5
 """… and at most this share of its characters inside links."""
 MIN_CONTAINER_PARAGRAPHS = 2
 """The body container must hold at least this many of the extracted paragraphs."""
+LINK_LIST_ITEMS = 2
+"""A list of at least this many items, each a linked headline, is a related-stories list."""
+HEADLINE_WORDS = 3
+LINKED_ITEM_SHARE = 0.8
 _WORD = re.compile(r"\w+")
 
 
@@ -97,6 +101,25 @@ def _twins(
         and el not in ancestors
         and container not in set(el.iterancestors())
     ]
+
+
+def drop_link_lists(tree: lxml.html.HtmlElement) -> int:
+    """Remove lists whose every item is a linked headline (related stories); return how many."""
+    dropped = 0
+    for lst in list(tree.iter("ul", "ol")):
+        items = [li for li in lst if li.tag == "li"]
+        if len(items) < LINK_LIST_ITEMS or lst.getparent() is None:
+            continue
+        if all(_linked_headline(li) for li in items):
+            lst.drop_tree()
+            dropped += 1
+    return dropped
+
+
+def _linked_headline(li: lxml.html.HtmlElement) -> bool:
+    text = " ".join(li.text_content().split())
+    linked = sum(len(" ".join(a.text_content().split())) for a in li.iter("a"))
+    return len(text.split()) >= HEADLINE_WORDS and linked >= len(text) * LINKED_ITEM_SHARE
 
 
 def recover_text(tree: lxml.html.HtmlElement, text: str) -> str:
