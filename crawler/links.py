@@ -25,6 +25,13 @@ SKIPPED_EXTENSIONS = frozenset(f".{e}" for e in IGNORED_EXTENSIONS)
 SKIPPED_SCHEMES = ("javascript:", "mailto:", "tel:", "data:", "#")
 
 
+def _join(base: str, origin: str, href: str) -> str:
+    """``urljoin`` without its cost for the common root-relative link ("/news/x.html")."""
+    if href[0] == "/" and not href.startswith("//") and "/." not in href:
+        return (origin + href).split("#", 1)[0]
+    return urljoin(base, href).split("#", 1)[0]
+
+
 class LinkFinder:
     """Links of one site, each returned once per crawl (``seen`` holds what was returned)."""
 
@@ -37,12 +44,14 @@ class LinkFinder:
     def new_links(self, response: TextResponse) -> list[str]:
         """Same-site links of ``response`` not handed out before, in document order."""
         base = get_base_url(response.text[:4096], response.url, response.encoding)
+        parts = urlsplit(base)
+        origin = f"{parts.scheme}://{parts.netloc}"
         found: list[str] = []
         for href in response.xpath("//a/@href").getall():
             href = href.strip()
             if not href or href.startswith(SKIPPED_SCHEMES):
                 continue
-            url = urljoin(base, href).split("#", 1)[0]
+            url = _join(base, origin, href)
             if url in self.seen or not self._wanted(url):
                 continue
             self.seen.add(url)
