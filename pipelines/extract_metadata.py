@@ -164,12 +164,15 @@ def strip_title_suffix(title: str, names: list[str]) -> str:
 
 
 def is_slug_title(title: str, url: str) -> bool:
-    """True when ``title`` just repeats the URL's last path segment (a mirror's slug title)."""
+    """True when ``title`` just spells out the URL's last path segment (a mirror's slug title).
+
+    Blogger-style slugs are cut short, so a title that starts with the slug's words counts.
+    """
     segments = [s for s in urlsplit(url).path.split("/") if s]
-    if not segments or not title:
+    if not segments or not title or re.search(r"[^\w\s-]", title):
         return False
-    slug = re.sub(r"\.\w{2,5}$", "", unquote(segments[-1]))
-    return squash(slug) == squash(title) and len(squash(slug)) >= 8
+    slug = squash(re.sub(r"\.\w{2,5}$", "", unquote(segments[-1])))
+    return len(slug) >= 8 and squash(title).startswith(slug)
 
 
 def choose_title(page: PageMeta, url: str, names: list[str]) -> str:
