@@ -47,10 +47,12 @@ MAX_CHAOS = 0.2
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 LISTING_LD_TYPES = frozenset({"collectionpage", "itemlist", "searchresultspage", "profilepage"})
 LISTING_PATH = re.compile(
-    r"/(?:tags?|category|categories|label|labels|topics?|authors?|section|archives?|search)"
+    r"/(?:tags?|category|categories|label|labels|topics?|authors?|section|archives?|search|calendar)"
     r"(?:/|$)|/page/\d+/?$",
     re.IGNORECASE,
 )
+SEARCH_QUERY = re.compile(r"(?:^|&)(?:s|q|query|search|keywords?)=", re.IGNORECASE)
+"""Query parameters of a site search (``/?s=floods``, ``/news?q=floods``)."""
 ARCHIVE_PATH = re.compile(r"/(?:19|20)\d\d(?:/\d{1,2}){0,2}/?")
 DATE_PATH = re.compile(r"/(?:19|20)\d\d[/-](?:0?[1-9]|1[0-2])(?:[/-]|$)|(?:19|20)\d{6}")
 SLUG_PATH = re.compile(r"/[^/]*\w+[-_]\w+[-_]\w+[^/]*/?$|\.s?html?$|/\d{5,}[^/]*/?$")
@@ -300,6 +302,8 @@ def article_score(url: str, evidence: PageEvidence, date: str | None) -> tuple[i
         reasons.append((-3, "date archive path"))
     elif LISTING_PATH.search(path):
         reasons.append((-2, "listing path"))
+    elif SEARCH_QUERY.search(urlsplit(url).query):
+        reasons.append((-2, "search query"))
     elif DATE_PATH.search(path):
         reasons.append((1, "date in path"))
     if SLUG_PATH.search(path):

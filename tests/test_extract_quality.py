@@ -10,6 +10,7 @@ from pathlib import Path
 import lxml.html
 import pytest
 
+from pipelines.errors import NotAnArticle
 from pipelines.extract import ExtractConfig, extract_html, extract_page
 from pipelines.extract_metadata import is_slug_title
 from pipelines.extract_recovery import drop_link_lists, recover_text, unwrap_embeds
@@ -197,3 +198,31 @@ def test_development_corpus_scores_above_target() -> None:
         counts.append(metric.match_counts(truth[doc_id]["articleBody"], text, 4))
     scores = metric.aggregate(counts, [0.0] * len(counts))
     assert scores["f1"] >= 0.98 and scores["precision"] >= 0.975 and scores["recall"] >= 0.975
+
+
+LISTING = _html(
+    "<main><h1>Results</h1>"
+    + "".join(
+        f"<div><h2><a href='/2025/07/{n}/story-{n}/'>Flood story number {n} from the valley</a></h2>"
+        f"<p>{PARAGRAPHS[n % 6]}</p></div>"
+        for n in range(8)
+    )
+    + "</main>"
+)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://daily.example/?s=floods",
+        "https://daily.example/news?q=floods&page=2",
+        "https://daily.example/calendar/2025/07/",
+        "https://daily.example/author/siti-aminah/",
+    ],
+)
+def test_search_calendar_and_author_pages_are_not_articles(url: str) -> None:
+    page = Page(url=url, final_url=url, status=200, headers={"content-type": "text/html"},
+                body=LISTING.encode(), fetched_at="2025-07-10T00:00:00Z")  # fmt: skip
+    with pytest.raises(NotAnArticle) as info:
+        extract_page(page, ExtractConfig())
+    assert info.value.reason == "not_article"
