@@ -245,25 +245,31 @@ def _values(sig: MinHash | np.ndarray) -> np.ndarray:
     return np.asarray(values, dtype=np.uint64)
 
 
-def band_keys(sig: MinHash | np.ndarray, config: DedupConfig) -> list[int]:
-    """Return one LSH key per band: the band number in the top 7 bits, then 56 bits of the
-    blake2b digest of the band's values (a signed 64-bit SQLite integer).
+_BAND_MIX = np.array([0xFF51AFD7ED558CCD, 0xC4CEB9FE1A85EC53, 0x9E3779B97F4A7C15,
+                      0x94D049BB133111EB, 0xBF58476D1CE4E5B9], dtype=np.uint64)  # fmt: skip
 
-    Keys depend only on the values (fixed-width little-endian bytes), never on Python's
-    randomised ``hash()``, so they are stable across processes.
+
+def band_keys(sig: MinHash | np.ndarray, config: DedupConfig) -> list[int]:
+    """Return one LSH key per band: the band number in the top 7 bits, then 56 bits mixed
+    from the band's values (a non-negative SQLite integer).
+
+    The mix is fixed 64-bit arithmetic on the values (vectorised over bands), never
+    Python's randomised ``hash()``, so keys are stable across processes and platforms.
     """
     values = _values(sig)
     if values.size != config.num_perm:
         raise ValueError(f"signature has {values.size} values, config expects {config.num_perm}")
     if config.bands > 127:
         raise ValueError(f"at most 127 bands fit in a band key, got {config.bands}")
-    raw = values.astype("<u4").tobytes()
-    width = config.rows * 4
-    keys = []
-    for band in range(config.bands):
-        digest = hashlib.blake2b(raw[band * width : (band + 1) * width], digest_size=7).digest()
-        keys.append((band << 56) | int.from_bytes(digest, "little"))
-    return keys
+    rows = values.reshape(config.bands, config.rows)
+    mixed = np.zeros(config.bands, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for column in range(config.rows):
+            mixed = (mixed ^ rows[:, column]) * _BAND_MIX[column % _BAND_MIX.size]
+            mixed ^= mixed >> np.uint64(29)
+        mixed = (mixed * _BAND_MIX[-1]) ^ (mixed >> np.uint64(32))
+    bands = np.arange(config.bands, dtype=np.uint64) << np.uint64(56)
+    return ((mixed >> np.uint64(8)) | bands).astype(np.int64).tolist()
 
 
 def band_of(key: int) -> int:

@@ -86,17 +86,21 @@ _HIT_COLUMNS = (
     "coalesce(s.copies, 1) AS copies"
 )
 _HITS_SQL = """
-SELECT a.id, a.story_id, a.is_representative, f.rank
+SELECT a.id, a.story_id, a.is_representative
 FROM articles_fts AS f JOIN articles AS a ON a.id = f.rowid
 WHERE f.articles_fts MATCH :query {filters}
-ORDER BY f.rank LIMIT :window
+ORDER BY {order} LIMIT :window
+"""
+RANK_LIMIT = 5000
+"""Queries matching more articles than this list the most recently stored first: bm25 must
+score every match, and a word found in most articles would cost O(store size)."""
+_SNIPPET_SQL = """
+SELECT snippet(articles_fts, 1, '\x02', '\x03', '…', 16) AS snippet
+FROM articles_fts WHERE articles_fts MATCH :query AND rowid = :id
 """
 _DETAIL_SQL = f"""
-SELECT {_HIT_COLUMNS}, snippet(articles_fts, 1, '\x02', '\x03', '…', 16) AS snippet,
-       f.rank AS rank
-FROM articles_fts AS f JOIN articles AS a ON a.id = f.rowid
-LEFT JOIN stories AS s ON s.id = a.story_id
-WHERE f.articles_fts MATCH :query AND f.rowid = :id
+SELECT {_HIT_COLUMNS} FROM articles AS a LEFT JOIN stories AS s ON s.id = a.story_id
+WHERE a.id = :id
 """
 HIGHLIGHT = ("\x02", "\x03")
 """Markers around matched terms in ``snippet`` (see :func:`mark`)."""
@@ -108,9 +112,11 @@ def mark(snippet: str, start: str = "[", end: str = "]") -> str:
 
 
 def _run(db: Database, text: str, sql: str, params: dict[str, Any]) -> list[dict[str, Any]]:
-    """Run an FTS query; a malformed query raises QueryError saying what is wrong."""
+    """Run a read-only FTS query; a malformed query raises QueryError saying what is wrong."""
     try:
-        return list(db.query(sql, params))
+        cursor = db.conn.execute(sql, params)
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
     except sqlite3.OperationalError as exc:
         raise _query_error(text, exc) from None
 
@@ -130,16 +136,28 @@ def quote_terms(text: str) -> str:
     return " ".join('"' + term.replace('"', '""') + '"' for term in text.split()) or '""'
 
 
+def ranking(db: Database, text: str) -> str:
+    """Return "relevance" (bm25) when ``text`` matches at most :data:`RANK_LIMIT` articles,
+    else "newest" (most recently stored first). Counting stops at the limit."""
+    count = _run(
+        db, text,
+        "SELECT count(*) AS n FROM (SELECT rowid FROM articles_fts "
+        "WHERE articles_fts MATCH :query LIMIT :cap)",
+        {"query": text, "cap": RANK_LIMIT + 1},
+    )[0]["n"]  # fmt: skip
+    return "relevance" if count <= RANK_LIMIT else "newest"
+
+
 def _best_hits(db: Database, text: str, filters: Filters, limit: int, copies: bool) -> list[
     dict[str, Any]
 ]:
-    """Return the best-ranked hits: ``limit`` articles, or the best hit of ``limit`` stories.
+    """Return the best hits: ``limit`` articles, or the best hit of ``limit`` stories.
 
-    Only ids and ranks are read (FTS5 ``ORDER BY rank LIMIT``); the window grows until it
-    holds enough distinct stories.
+    Only ids are read; the window grows until it holds enough distinct stories.
     """
     conditions, params = filters.sql()
-    sql = _HITS_SQL.format(filters=conditions)
+    order = "f.rank" if ranking(db, text) == "relevance" else "f.rowid DESC"
+    sql = _HITS_SQL.format(filters=conditions, order=order)
     window = limit if copies else limit * 4
     while True:
         rows = _run(db, text, sql, {**params, "query": text, "window": window})
@@ -161,7 +179,8 @@ def search(
     limit: int = 20,
     copies: bool = False,
 ) -> list[dict[str, Any]]:
-    """Full-text search (FTS5 syntax) over titles and texts, best bm25 rank first.
+    """Full-text search (FTS5 syntax) over titles and texts, best bm25 rank first (most
+    recently stored first when the query matches more than :data:`RANK_LIMIT` articles).
 
     By default one row per story: its representative when that copy matches too, else its
     best-ranked matching copy, with the story's ``copies`` count; ``copies=True`` returns
@@ -176,8 +195,9 @@ def search(
         if not copies and not hit["is_representative"]:
             rep = _representative_hit(db, text, filters, hit["story_id"])
             chosen = rep or hit
-        detail = _run(db, text, _DETAIL_SQL, {"query": text, "id": chosen["id"]})
-        results.extend(detail[:1])
+        found = _run(db, text, _SNIPPET_SQL, {"query": text, "id": chosen["id"]})
+        detail = _run(db, text, _DETAIL_SQL, {"id": chosen["id"]})
+        results.extend({**row, **found[0]} for row in detail[:1] if found)
     return results
 
 
@@ -185,14 +205,15 @@ def _representative_hit(
     db: Database, text: str, filters: Filters, story_id: int
 ) -> dict[str, Any] | None:
     """Return the representative of a story if it matches the query and filters too."""
+    rep = db.execute("SELECT representative_id FROM stories WHERE id = ?", [story_id]).fetchone()
+    if rep is None or rep[0] is None:
+        return None
+    if not _run(db, text, "SELECT rowid FROM articles_fts WHERE articles_fts MATCH :query "
+                "AND rowid = :rep", {"query": text, "rep": rep[0]}):  # fmt: skip
+        return None
     conditions, params = filters.sql()
-    rows = _run(
-        db, text,
-        "SELECT a.id FROM articles_fts AS f JOIN articles AS a ON a.id = f.rowid "
-        "JOIN stories AS s ON s.representative_id = a.id "
-        f"WHERE f.articles_fts MATCH :query AND s.id = :sid {conditions}",
-        {**params, "query": text, "sid": story_id},
-    )  # fmt: skip
+    rows = _run(db, text, f"SELECT a.id FROM articles AS a WHERE a.id = :rep {conditions}",
+                {**params, "rep": rep[0]})  # fmt: skip
     return rows[0] if rows else None
 
 

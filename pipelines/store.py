@@ -115,7 +115,11 @@ class Store:
 
     def _one(self, sql: str, params: list[Any]) -> dict[str, Any] | None:
         """Return the first row of a query as a dict, or None."""
-        return next(iter(self.db.query(sql, params)), None)
+        cursor = self.db.conn.execute(sql, params)
+        row = cursor.fetchone()
+        if row is None:
+            return None
+        return dict(zip([d[0] for d in cursor.description], row, strict=True))
 
     # -- crawls and pages ------------------------------------------------------------
 
@@ -227,12 +231,12 @@ class Store:
                          .fetchone()[0])  # fmt: skip
         outcome, story_ids, duplicate_of = self._link(article, article_id)
         story_id = min(story_ids, default=article_id)
-        self._insert(article, article_id, story_id)
+        row = self._insert(article, article_id, story_id, is_representative=not story_ids)
         if story_ids:
             story_id = stories.merge(self.db, story_ids)
+            stories.refresh(self.db, story_id)
         else:
-            stories.create(self.db, article_id)
-        stories.refresh(self.db, story_id)
+            stories.create(self.db, article_id, row)
         return SaveResult(article_id, story_id, outcome, duplicate_of)
 
     def _link(self, article: Article, article_id: int) -> tuple[str, set[int], int | None]:
@@ -249,8 +253,9 @@ class Store:
             if exact:
                 return "exact-duplicate", {exact["story_id"]}, exact["id"]
         sig = signature(article.text, self.dedup)
-        matches = stories.similar(self.db, sig, self.dedup, self.dedup.max_candidates)
-        stories.index(self.db, article_id, sig, self.dedup)
+        keys = stories.keys_of(sig, self.dedup)
+        matches = stories.similar(self.db, sig, self.dedup, keys)
+        stories.index(self.db, article_id, sig, self.dedup, keys)
         if not matches:
             return "new", set(), None
         if len({m["story_id"] for m in matches}) > 1:
@@ -295,12 +300,15 @@ class Store:
         else:
             stories.unindex(self.db, article_id, self.dedup)
 
-    def _insert(self, article: Article, article_id: int, story_id: int) -> None:
-        """Insert the article row under ``article_id``."""
+    def _insert(
+        self, article: Article, article_id: int, story_id: int, *, is_representative: bool
+    ) -> dict[str, Any]:
+        """Insert the article row under ``article_id``; return the row."""
         seen = article.fetched_at or utc_now()
         row = {"id": article_id, **_row(article), "story_id": story_id, "first_seen": seen,
-               "last_seen": seen}  # fmt: skip
-        self.db.execute(_insert_sql("articles", row), list(row.values()))
+               "last_seen": seen, "is_representative": int(is_representative)}  # fmt: skip
+        self.db.conn.execute(_insert_sql("articles", row), list(row.values()))
+        return row
 
 
 def _row(article: Article) -> dict[str, Any]:

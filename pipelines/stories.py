@@ -34,7 +34,7 @@ from pipelines.dedup import (
     to_blob,
 )
 
-__all__ = ["create", "index", "merge", "move_index", "refresh", "similar", "story_key", "unindex"]
+__all__ = ["create", "index", "keys_of", "merge", "move_index", "refresh", "similar", "story_key", "unindex"]
 
 logger = logging.getLogger(__name__)
 
@@ -45,16 +45,24 @@ logger = logging.getLogger(__name__)
 # probe per band, whatever the size of the store.
 
 
-def index(db: Database, article_id: int, sig: Any, config: DedupConfig) -> None:
-    """Store the signature and its LSH band keys for ``article_id``."""
+def keys_of(sig: Any, config: DedupConfig) -> list[int]:
+    """Return the band keys of a signature ([] for an empty text)."""
+    return [] if empty_signature(sig) else band_keys(sig, config)
+
+
+def index(
+    db: Database, article_id: int, sig: Any, config: DedupConfig, keys: list[int] | None = None
+) -> None:
+    """Store the signature and its LSH band keys (``keys`` if already computed)."""
     db.execute(
         "INSERT OR REPLACE INTO minhashes (article_id, signature) VALUES (?, ?)",
         [article_id, to_blob(sig)],
     )
-    if not empty_signature(sig):
+    keys = keys_of(sig, config) if keys is None else keys
+    if keys:
         db.conn.executemany(
             "INSERT OR IGNORE INTO lsh_buckets (band_key, article_id) VALUES (?, ?)",
-            [(key, article_id) for key in band_keys(sig, config)],
+            [(key, article_id) for key in keys],
         )
 
 
@@ -91,15 +99,19 @@ def move_index(db: Database, from_id: int, to_id: int, config: DedupConfig) -> N
     db.execute("UPDATE minhashes SET article_id = ? WHERE article_id = ?", [to_id, from_id])
 
 
-def similar(db: Database, sig: Any, config: DedupConfig, limit: int) -> list[dict[str, Any]]:
+def similar(
+    db: Database, sig: Any, config: DedupConfig, keys: list[int] | None = None
+) -> list[dict[str, Any]]:
     """Return the indexed articles whose estimated Jaccard with ``sig`` reaches the threshold.
 
     Rows have id, story_id and score (best first). Candidates are the articles sharing at
-    least one band key (at most ``limit`` of them, those sharing most bands first).
+    least one band key (``keys`` if already computed): at most ``config.max_candidates``
+    of them, those sharing most bands first.
     """
-    if empty_signature(sig):
+    keys = keys_of(sig, config) if keys is None else keys
+    if not keys:
         return []
-    keys = band_keys(sig, config)
+    limit = config.max_candidates
     marks = ", ".join("?" * len(keys))
     rows = db.execute(
         f"""SELECT c.article_id, a.story_id, m.signature
@@ -137,9 +149,18 @@ def story_key(canonical_urls: Iterable[str]) -> str:
     return hashlib.sha1(smallest.encode("utf-8")).hexdigest()[:16]
 
 
-def create(db: Database, article_id: int) -> int:
-    """Create the story of a new article that matched no other; its id is the article's."""
-    db.execute("INSERT INTO stories (id, copies) VALUES (?, 0)", [article_id])
+def create(db: Database, article_id: int, copy: dict[str, Any]) -> int:
+    """Create the story of a new article that matched no other; its id is the article's.
+
+    ``copy`` holds the article's title, published, first_seen, canonical_url: a story of one
+    copy needs no :func:`refresh` (the caller marks the article as representative).
+    """
+    db.execute(
+        "INSERT INTO stories (id, representative_id, title, first_published, first_seen, "
+        "copies, sites, story_key) VALUES (?, ?, ?, ?, ?, 1, 1, ?)",
+        [article_id, article_id, copy["title"], copy["published"] or None, copy["first_seen"],
+         story_key([copy["canonical_url"]])],
+    )  # fmt: skip
     return article_id
 
 
@@ -162,13 +183,13 @@ def merge(db: Database, story_ids: Iterable[int]) -> int:
 
 def refresh(db: Database, story_id: int) -> None:
     """Recompute a story's representative, key, title, first dates and counts."""
-    copies: list[dict[str, Any]] = list(
-        db.query(
-            "SELECT id, url, canonical_url, site, title, published, source_url, first_seen, "
-            "length(text) AS length FROM articles WHERE story_id = ?",
-            [story_id],
-        )
+    cursor = db.execute(
+        "SELECT id, url, canonical_url, site, title, published, source_url, first_seen, "
+        "length(text) AS length FROM articles WHERE story_id = ?",
+        [story_id],
     )
+    names = [d[0] for d in cursor.description]
+    copies = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
     if not copies:
         db.execute("DELETE FROM stories WHERE id = ?", [story_id])
         return

@@ -1,0 +1,192 @@
+"""Store benchmark: insert synthetic articles up to 200,000 with dedup on, and measure per step.
+
+    python bench/store.py [--total 200000] [--step 50000] [--batch 1000] [--db PATH]
+
+Per step it prints the insert rate (articles/s, dedup on, batched in ``Store.transaction()``),
+the dedup lookup time per article (exact-hash probe + LSH candidates + confirmation, for
+1,000 fresh texts against the store as it is), the database size, and FTS query latency
+(p50/p95 of ``pipelines.query.search`` over fixed queries). At the end: the ratio of the
+dedup time at the last step to the first, against the targets (<= 1.5x, >= 2,000
+articles/s, FTS p95 < 50 ms).
+
+The corpus is synthetic and seeded: Zipf-distributed words from a 40,000-word vocabulary,
+250-400 words an article, 60 sites, a year of dates; 12% of articles are exact copies of an
+earlier one on another site, 12% near copies (a paragraph dropped, a sentence added).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from pipelines import query, stories  # noqa: E402
+from pipelines.dedup import EMPTY_TEXT_HASH, signature, text_hash  # noqa: E402
+from pipelines.items import Article  # noqa: E402
+from pipelines.query import Filters  # noqa: E402
+from pipelines.store import Store  # noqa: E402
+
+VOCABULARY = 40_000
+SITES = 60
+QUERIES = [
+    ("common word", "w00001", Filters()),
+    ("mid-frequency word", "w00500", Filters()),
+    ("rare word", "w30000", Filters()),
+    ("phrase", '"w00010 w00011"', Filters()),
+    ("AND", "w00100 AND w00200", Filters()),
+    ("OR", "w02000 OR w03000", Filters()),
+    ("NOT", "w00300 NOT w00001", Filters()),
+    ("prefix", "w0123*", Filters()),
+    ("site filter", "w00050", Filters(site="site07.example.com")),
+    ("date filter", "w00050", Filters(since="2025-06-01", until="2025-06-30")),
+]
+
+
+@dataclass
+class Corpus:
+    """Seeded synthetic articles: new stories, exact copies and near copies."""
+
+    seed: int = 42
+
+    def __post_init__(self) -> None:
+        self.rng = np.random.default_rng(self.seed)
+        ranks = np.arange(1, VOCABULARY + 1, dtype=np.float64)
+        self.weights = (1.0 / ranks**1.05) / np.sum(1.0 / ranks**1.05)
+        self.words = np.array([f"w{i:05d}" for i in range(VOCABULARY)])
+        self.recent: list[str] = []
+
+    def _text(self) -> str:
+        count = int(self.rng.integers(250, 400))
+        ids = self.rng.choice(VOCABULARY, size=count, p=self.weights)
+        words = self.words[ids]
+        cuts = sorted(set(self.rng.integers(20, count - 20, size=5).tolist()))
+        paragraphs = np.split(words, cuts)
+        return "\n\n".join(" ".join(p) + "." for p in paragraphs)
+
+    def article(self, number: int) -> Article:
+        roll = self.rng.random()
+        if self.recent and roll < 0.12:
+            text = self.recent[int(self.rng.integers(len(self.recent)))]
+        elif self.recent and roll < 0.24:
+            paragraphs = self.recent[int(self.rng.integers(len(self.recent)))].split("\n\n")
+            del paragraphs[int(self.rng.integers(len(paragraphs)))]
+            text = "\n\n".join([*paragraphs, "Additional reporting by w00777 w01234."])
+        else:
+            text = self._text()
+            self.recent = [*self.recent[-499:], text]
+        site = int(self.rng.integers(SITES))
+        day = 1 + number % 365
+        published = f"2025-{1 + (day - 1) // 31 % 12:02d}-{1 + (day - 1) % 28:02d}"
+        return Article(
+            url=f"https://site{site:02d}.example.com/{published}/article-{number}.html",
+            canonical_url="", site="", title=" ".join(text.split()[:8]), text=text,
+            published=published, language="en", fetched_at=f"{published}T12:00:00Z",
+        )  # fmt: skip
+
+    def batch(self, start: int, count: int) -> list[Article]:
+        return [self.article(n) for n in range(start, start + count)]
+
+
+def insert(store: Store, articles: list[Article], batch: int) -> float:
+    """Save ``articles`` in transactions of ``batch``; return the seconds spent."""
+    started = time.perf_counter()
+    for offset in range(0, len(articles), batch):
+        with store.transaction():
+            for article in articles[offset : offset + batch]:
+                store.save_article(article)
+    return time.perf_counter() - started
+
+
+def dedup_lookup_ms(store: Store, probes: list[Article]) -> float:
+    """Mean milliseconds of one dedup lookup (exact probe, then LSH) for unseen texts."""
+    started = time.perf_counter()
+    for article in probes:
+        digest = text_hash(article.text)
+        if digest != EMPTY_TEXT_HASH:
+            store.db.execute("SELECT id FROM articles WHERE text_hash = ? LIMIT 1", [digest])
+        stories.similar(store.db, signature(article.text, store.dedup), store.dedup)
+    return (time.perf_counter() - started) * 1000 / len(probes)
+
+
+def fts_latencies_ms(store: Store, rounds: int = 3) -> list[float]:
+    """Milliseconds of each search over :data:`QUERIES`, ``rounds`` times."""
+    times = []
+    for _ in range(rounds):
+        for _name, text, filters in QUERIES:
+            started = time.perf_counter()
+            query.search(store, text, filters, limit=20)
+            times.append((time.perf_counter() - started) * 1000)
+    return times
+
+
+def db_size(path: Path) -> int:
+    """Bytes of the database file and its WAL."""
+    return sum(p.stat().st_size for p in (path, Path(f"{path}-wal")) if p.exists())
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+
+
+def run(total: int, step: int, batch: int, path: Path) -> Iterator[dict[str, float]]:
+    """Insert up to ``total`` articles; yield the figures after each ``step``."""
+    corpus, probes = Corpus(), Corpus(seed=7).batch(10_000_000, 1000)
+    with Store(path) as store:
+        for done in range(step, total + 1, step):
+            articles = corpus.batch(done - step, step)
+            seconds = insert(store, articles, batch)
+            store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            times = fts_latencies_ms(store)
+            yield {
+                "articles": done, "rate": step / seconds, "dedup_ms": dedup_lookup_ms(store, probes),
+                "db_mb": db_size(path) / 1e6, "fts_p50": statistics.median(times),
+                "fts_p95": percentile(times, 0.95),
+                "stories": store.db.execute("SELECT count(*) FROM stories").fetchone()[0],
+            }  # fmt: skip
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--total", type=int, default=200_000)
+    parser.add_argument("--step", type=int, default=50_000)
+    parser.add_argument("--batch", type=int, default=1000, help="articles per transaction")
+    parser.add_argument("--db", type=Path, help="database file (default: a temporary one)")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        path = args.db or Path(tmp) / "bench.db"
+        print(f"{'articles':>9} {'insert/s':>9} {'dedup ms':>9} {'DB MB':>8} "
+              f"{'FTS p50':>8} {'FTS p95':>8} {'stories':>8}")  # fmt: skip
+        rows = []
+        for row in run(args.total, args.step, args.batch, path):
+            rows.append(row)
+            print(f"{row['articles']:>9,} {row['rate']:>9,.0f} {row['dedup_ms']:>9.3f} "
+                  f"{row['db_mb']:>8.1f} {row['fts_p50']:>8.2f} {row['fts_p95']:>8.2f} "
+                  f"{row['stories']:>8,}", flush=True)  # fmt: skip
+    first, last = rows[0], rows[-1]
+    ratio = last["dedup_ms"] / first["dedup_ms"]
+    slowest = min(r["rate"] for r in rows)
+    checks = [
+        (f"dedup time at {last['articles']:,} / at {first['articles']:,}", f"{ratio:.2f}x",
+         ratio <= 1.5, "<= 1.5x"),
+        ("slowest insert rate (dedup on)", f"{slowest:,.0f}/s", slowest >= 2000, ">= 2,000/s"),
+        (f"FTS p95 at {last['articles']:,}", f"{last['fts_p95']:.1f} ms", last["fts_p95"] < 50,
+         "< 50 ms"),
+    ]  # fmt: skip
+    for label, value, ok, target in checks:
+        print(f"{label:40} {value:>10}  target {target:10} {'ok' if ok else 'MISSED'}")
+    return 0 if all(ok for *_, ok, _ in checks) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
