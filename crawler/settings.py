@@ -106,6 +106,16 @@ NEWSARC_SCHEDULE_ON_STOP = "wait"
 NEWSARC_SCHEDULE_STOP_TIMEOUT = 60.0
 # Directory of the per-run log files of scheduled crawls.
 NEWSARC_SCHEDULE_LOG_DIR = "logs"
+# Redis of a distributed crawl (set by `newsarc crawl --redis URL` / `store-worker --redis URL`).
+NEWSARC_REDIS_URL = ""
+# Prefix of the Redis keys of one distributed crawl (queue, seen-set, items, leases).
+NEWSARC_REDIS_PREFIX = "newsarc"
+# Workers close once the shared queue and all leases stayed empty this many seconds.
+NEWSARC_REDIS_IDLE_SECONDS = 10.0
+# Heartbeat TTL: requests leased by a worker silent this long are re-queued for the others.
+NEWSARC_REDIS_LEASE_SECONDS = 30.0
+# A Redis outage pauses the crawl this many seconds before stopping it with an error.
+NEWSARC_REDIS_OUTAGE_SECONDS = 30.0
 # --- archive (NEWSARC_WARC_*) ---
 # Who runs the crawl (name, e-mail or URL), written to the warcinfo record of every WARC file.
 NEWSARC_WARC_OPERATOR = ""
@@ -124,8 +134,8 @@ NEWSARC_TRAP_MAX_PATTERN_PAGES = 200
 NEWSARC_TRAP_MAX_SEGMENT_REPEATS = 3
 # Longer URLs are not requested.
 NEWSARC_TRAP_MAX_URL_LENGTH = 2048
-# Trap detection on the spider's output (before scheduling), see crawler/traps.py.
-SPIDER_MIDDLEWARES = {"crawler.traps.TrapMiddleware": 800}
+# Trap detection on the spider's output, first in line (before Scrapy's own at <= 900).
+SPIDER_MIDDLEWARES = {"crawler.traps.TrapMiddleware": 990}
 # --- speed (NEWSARC_POOL_*, NEWSARC_STORE_BATCH_*) ---
 # Extraction worker processes (-1: one per core; 0: extract inline in the crawl process).
 NEWSARC_POOL_WORKERS = -1
