@@ -16,6 +16,7 @@ import time
 from collections import Counter, deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -173,6 +174,10 @@ class Replayer:
         self._originals = _Originals()
         self._queue: deque[_Pending] = deque()
         self._last_tick = time.monotonic()
+        self._batch: ExitStack | None = None
+        self._batch_started = 0.0
+        self._batch_records = 0
+        self._done: dict[str, tuple[int, int]] = {}
         self._base_bytes = 0
         self.engine = "auto"
 
@@ -181,8 +186,8 @@ class Replayer:
         try:
             for path in paths:
                 self._replay_file(path)
-            self._drain(0)
         except KeyboardInterrupt:
+            self._rollback()
             self.report.interrupted = True
         return self.report
 
@@ -202,6 +207,7 @@ class Replayer:
         ):
             self._take(path, progress, record)
         self._drain(0)
+        self._commit()
         self.state.finish(progress.key)
         self._base_bytes += path.stat().st_size
         self.report.bytes_read = self._base_bytes
@@ -239,21 +245,42 @@ class Replayer:
         return page_from_archive(record, self.crawl_id), record
 
     def _drain(self, keep: int) -> None:
-        """Finish records in order, in transactions of up to BATCH_RECORDS, until ``keep`` remain."""
+        """Finish records in record order until ``keep`` remain in flight.
+
+        Finished records go into one open transaction with their files' progress, committed
+        every BATCH_RECORDS records or BATCH_SECONDS (and at the end of each file).
+        """
         while len(self._queue) > keep:
-            with self.chain.store.transaction():
-                done: dict[str, tuple[int, int]] = {}
-                started = time.monotonic()
-                while len(self._queue) > keep and len(done) < BATCH_RECORDS:
-                    item = self._queue.popleft()
-                    self._finish(item)
-                    offset, count = done.get(item.key, (0, 0))
-                    done[item.key] = (max(offset, item.offset + 1), count + 1)
-                    if time.monotonic() - started > BATCH_SECONDS:
-                        break
-                for key, (next_offset, count) in done.items():
-                    self.state.advance(key, next_offset, count)
-            self._tick()
+            item = self._queue.popleft()
+            if self._batch is None:
+                self._batch = ExitStack()
+                self._batch.enter_context(self.chain.store.transaction())
+                self._batch_started = time.monotonic()
+            self._finish(item)
+            offset, count = self._done.get(item.key, (0, 0))
+            self._done[item.key] = (max(offset, item.offset + 1), count + 1)
+            self._batch_records += 1
+            full = self._batch_records >= BATCH_RECORDS
+            if full or time.monotonic() - self._batch_started >= BATCH_SECONDS:
+                self._commit()
+        self._tick()
+
+    def _commit(self) -> None:
+        """Record the progress of the open batch and commit it."""
+        if self._batch is None:
+            return
+        for key, (next_offset, count) in self._done.items():
+            self.state.advance(key, next_offset, count)
+        batch, self._batch = self._batch, None
+        self._done, self._batch_records = {}, 0
+        batch.close()
+
+    def _rollback(self) -> None:
+        """Interrupted: the open batch (pages and progress) is rolled back, to be redone."""
+        batch, self._batch = self._batch, None
+        self._done, self._batch_records = {}, 0
+        if batch is not None:
+            batch.__exit__(KeyboardInterrupt, KeyboardInterrupt(), None)
 
     def _finish(self, item: _Pending) -> None:
         if item.page is None or item.future is None:

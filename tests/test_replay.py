@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
+import crawler.replay as replay_module
 from archive.writer import HttpExchange, WarcWriter, WarcWriterConfig
 from crawler.cli import main
 from crawler.replay import Replayer, ReplayFilters
@@ -18,7 +19,67 @@ from pipelines.pool import ExtractionPool, PoolConfig
 from pipelines.store import Store
 from tests.conftest import SHARED, CrawlResult
 
-WORDS = ["the", "council", "met", "on", "tuesday", "to", "discuss", "the", "new", "budget", "for", "schools", "roads", "and", "parks", "while", "residents", "gathered", "outside", "the", "hall", "asking", "for", "more", "money", "for", "libraries", "and", "buses", "the", "mayor", "said", "the", "plan", "balances", "every", "need", "and", "promised", "a", "public", "vote", "before", "the", "summer", "because", "the", "city", "must", "decide", "together", "how", "to", "spend", "its", "limited", "funds", "this", "year"]
+WORDS = [
+    "the",
+    "council",
+    "met",
+    "on",
+    "tuesday",
+    "to",
+    "discuss",
+    "the",
+    "new",
+    "budget",
+    "for",
+    "schools",
+    "roads",
+    "and",
+    "parks",
+    "while",
+    "residents",
+    "gathered",
+    "outside",
+    "the",
+    "hall",
+    "asking",
+    "for",
+    "more",
+    "money",
+    "for",
+    "libraries",
+    "and",
+    "buses",
+    "the",
+    "mayor",
+    "said",
+    "the",
+    "plan",
+    "balances",
+    "every",
+    "need",
+    "and",
+    "promised",
+    "a",
+    "public",
+    "vote",
+    "before",
+    "the",
+    "summer",
+    "because",
+    "the",
+    "city",
+    "must",
+    "decide",
+    "together",
+    "how",
+    "to",
+    "spend",
+    "its",
+    "limited",
+    "funds",
+    "this",
+    "year",
+]
 
 
 def article_html(n: int) -> bytes:
@@ -98,7 +159,10 @@ class _StopAfter(Chain):
         return super().finish(page, extracted)
 
 
-def test_interrupted_replay_resumes_without_doubles(tmp_path: Path) -> None:
+def test_interrupted_replay_resumes_without_doubles(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(replay_module, "BATCH_RECORDS", 5)  # commit every 5 records
     warc = write_warc(
         tmp_path / "w", [exchange(f"http://n.example/{i}", article_html(i)) for i in range(30)]
     )
@@ -109,7 +173,7 @@ def test_interrupted_replay_resumes_without_doubles(tmp_path: Path) -> None:
         report = Replayer(_StopAfter(store, 12), pool, ReplayFilters(), None).run([warc])
         assert report.interrupted
         done = count(tmp_path / "r.db", "SELECT count(*) FROM pages")
-        assert 0 < done < 30
+        assert done == 10  # two whole batches; the interrupted one was rolled back
         report = Replayer(Chain(store, ExtractConfig()), pool, ReplayFilters(), None).run([warc])
         assert not report.interrupted and report.skipped["done-before"] == done
     assert count(tmp_path / "r.db", "SELECT count(*) FROM pages") == 30
