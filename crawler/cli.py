@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from crawler import cli_archive, cli_extract, cli_query, cli_schedule
+from crawler import cli_archive, cli_extract, cli_query, cli_schedule, distributed_cli
 from crawler.clitools import DB_OPTION, fail_on, open_store
 from crawler.incremental import parse_since
 from crawler.runner import NO_THROTTLE_SETTINGS, CrawlOptions, CrawlReport, run_crawl
@@ -103,6 +103,7 @@ def _check_targets(
     help="Politeness off (no AutoThrottle, no delay, high concurrency): own servers only.",
 )
 @click.option("-v", "--verbose", is_flag=True, help="Log every request (Scrapy INFO log).")
+@click.option("--redis", "redis_url", metavar="URL", help="Join the distributed crawl at this Redis URL.")
 @click.option("--crawl-id", hidden=True, help="Id of a crawls row made beforehand (scheduler).")
 def crawl(
     urls: tuple[str, ...],
@@ -118,6 +119,7 @@ def crawl(
     overrides: tuple[str, ...],
     no_throttle: bool,
     verbose: bool,
+    redis_url: str | None,
     crawl_id: str | None,
 ) -> None:
     """Crawl URLS or the sites of a sites.toml: sitemaps, feeds, listings; store the articles."""
@@ -143,6 +145,7 @@ def crawl(
         refresh=refresh,
         since=since,
         overrides=settings,
+        redis=redis_url,
         crawl_id=crawl_id,
     )
     with fail_on(ValueError, StoreError, OSError):
@@ -191,7 +194,7 @@ def demo(db: Path, warc_dir: Path, verbose: bool) -> None:
 
 # Each command module adds its commands to the group: crawl and demo live here, the rest in
 # cli_query (search, show, stories, stats, export), cli_archive (replay, index) and cli_extract.
-for _module in (cli_query, cli_archive, cli_extract, cli_schedule):
+for _module in (cli_query, cli_archive, cli_extract, cli_schedule, distributed_cli):
     _module.register(main)
 
 if __name__ == "__main__":

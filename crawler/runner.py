@@ -43,6 +43,7 @@ class CrawlOptions:
     refresh: bool = False
     since: str | None = None  # ISO date: older sitemap/feed entries are not fetched
     kind: str = "crawl"
+    redis: str | None = None  # join the distributed crawl at this Redis URL
     crawl_id: str | None = None  # a crawls row made beforehand (by the scheduler)
     overrides: Mapping[str, Any] = field(default_factory=dict)
 
@@ -74,6 +75,10 @@ def project_settings(options: CrawlOptions, crawl_id: str) -> Settings:
     }
     settings.setdict(values, priority="cmdline")
     settings.setdict(dict(options.overrides), priority="cmdline")
+    if options.redis:
+        from crawler.distributed import use_redis  # scrapy-redis: the distributed extra
+
+        use_redis(settings, options.redis)
     return settings
 
 
