@@ -163,39 +163,43 @@ def strip_title_suffix(title: str, names: list[str]) -> str:
     return title.strip()
 
 
+def _slug(url: str) -> str:
+    """The URL's last path segment, squashed, without a file extension."""
+    segments = [s for s in urlsplit(url).path.split("/") if s]
+    return squash(re.sub(r"\.\w{2,5}$", "", unquote(segments[-1]))) if segments else ""
+
+
 def is_slug_title(title: str, url: str) -> bool:
-    """True when ``title`` just spells out the URL's last path segment (a mirror's slug title).
+    """True when ``title`` is the URL's slug spelled out in Title Case (a mirror's slug title).
 
     Blogger-style slugs are cut short, so a title that starts with the slug's words counts.
     """
-    segments = [s for s in urlsplit(url).path.split("/") if s]
-    if not segments or not title or re.search(r"[^\w\s-]", title):
+    slug = _slug(url)
+    words = title.split()
+    if len(slug) < 8 or not words or re.search(r"[^\w\s-]", title):
         return False
-    slug = squash(re.sub(r"\.\w{2,5}$", "", unquote(segments[-1])))
-    return len(slug) >= 8 and squash(title).startswith(slug)
+    capitalised = all(w[0].isupper() or not w[0].isalpha() for w in words)
+    return capitalised and squash(title).startswith(slug)
 
 
 def choose_title(page: PageMeta, url: str, names: list[str]) -> str:
     """The headline: og:title, JSON-LD headline, ``<title>`` or h1, without the site suffix.
 
-    A title that merely repeats the URL slug (mirrors) gives way to the first candidate
-    that says more.
+    A Title-Cased slug title (mirrors) gives way to a candidate saying the same words
+    properly (punctuation, case); an all-capitals one to any other candidate.
     """
     ld_headline = _ld_text(page.article_node().get("headline"))
-    candidates = [
-        page.meta("og:title", "twitter:title"),
-        ld_headline,
-        page.html_title,
-        page.h1,
-    ]
+    candidates = [page.meta("og:title", "twitter:title"), ld_headline, page.html_title, page.h1]
     titles = [strip_title_suffix(c, names) for c in candidates if c and len(c) <= _MAX_HEADLINE]
     titles = [t for t in titles if t]
     if not titles:
         return ""
-    best = titles[0]
-    if is_slug_title(best, url) or best.isupper():
-        better = [t for t in titles if not is_slug_title(t, url) and not t.isupper()]
+    best, slug = titles[0], _slug(url)
+    if is_slug_title(best, url):
+        better = [t for t in titles if squash(t).startswith(slug) and not is_slug_title(t, url)]
         best = better[0] if better else best
+    elif best.isupper():
+        best = next((t for t in titles if not t.isupper()), best)
     return best
 
 
