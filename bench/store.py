@@ -136,7 +136,7 @@ def db_size(path: Path) -> int:
 
 def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
 def run(total: int, step: int, batch: int, path: Path) -> Iterator[dict[str, float]]:

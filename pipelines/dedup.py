@@ -187,7 +187,8 @@ def _word_hashes(normalized: str) -> np.ndarray:
     with np.errstate(over="ignore"):
         prefix = np.zeros(raw.size + 1, dtype=np.uint64)
         np.cumsum((raw.astype(np.uint64) + np.uint64(1)) * up[: raw.size], out=prefix[1:])
-        return (prefix[ends] - prefix[starts]) * down[starts]
+        hashes: np.ndarray = (prefix[ends] - prefix[starts]) * down[starts]
+    return hashes
 
 
 def shingle_hashes(text: str, size: int) -> np.ndarray:
@@ -226,7 +227,8 @@ def minhash_values(hashes: np.ndarray, num_perm: int) -> np.ndarray:
         hv = hv ^ (hv >> np.uint32(13))
         hv = hv * np.uint32(0xC2B2AE35)
         hv = hv ^ (hv >> np.uint32(16))
-        return (hv * a + b).min(axis=0)
+        values: np.ndarray = (hv * a + b).min(axis=0)
+    return values
 
 
 def signature(text: str, config: DedupConfig) -> MinHash:
@@ -269,7 +271,8 @@ def band_keys(sig: MinHash | np.ndarray, config: DedupConfig) -> list[int]:
             mixed ^= mixed >> np.uint64(29)
         mixed = (mixed * _BAND_MIX[-1]) ^ (mixed >> np.uint64(32))
     bands = np.arange(config.bands, dtype=np.uint64) << np.uint64(56)
-    return ((mixed >> np.uint64(8)) | bands).astype(np.int64).tolist()
+    keys: list[int] = ((mixed >> np.uint64(8)) | bands).astype(np.int64).tolist()
+    return keys
 
 
 def band_of(key: int) -> int:

@@ -126,7 +126,7 @@ def _query_error(text: str, exc: sqlite3.OperationalError) -> Exception:
     if not any(marker in str(exc).lower() for marker in _FTS_ERRORS):
         return exc
     return QueryError(
-        f"bad search query {text!r}: {exc} (FTS5 syntax: words, \"phrases\", AND/OR/NOT, "
+        f'bad search query {text!r}: {exc} (FTS5 syntax: words, "phrases", AND/OR/NOT, '
         f"prefix*; to search the words literally use --literal or {quote_terms(text)!r})"
     )
 
@@ -148,9 +148,9 @@ def ranking(db: Database, text: str) -> str:
     return "relevance" if count <= RANK_LIMIT else "newest"
 
 
-def _best_hits(db: Database, text: str, filters: Filters, limit: int, copies: bool) -> list[
-    dict[str, Any]
-]:
+def _best_hits(
+    db: Database, text: str, filters: Filters, limit: int, copies: bool
+) -> list[dict[str, Any]]:
     """Return the best hits: ``limit`` articles, or the best hit of ``limit`` stories.
 
     Only ids are read; the window grows until it holds enough distinct stories.
@@ -189,7 +189,7 @@ def search(
     """
     db = _db(store)
     filters = filters or Filters()
-    results = []
+    results: list[dict[str, Any]] = []
     for hit in _best_hits(db, text, filters, limit, copies):
         chosen = hit
         if not copies and not hit["is_representative"]:
@@ -263,8 +263,7 @@ def history(store: Store | Database, article_id: int) -> list[dict[str, Any]]:
     rows = [
         dict(row, current=False)
         for row in db.query(
-            f"SELECT {columns} FROM article_versions WHERE article_id = ? "
-            "ORDER BY fetched_at, id",
+            f"SELECT {columns} FROM article_versions WHERE article_id = ? ORDER BY fetched_at, id",
             [article_id],
         )
     ]
@@ -302,12 +301,13 @@ def list_stories(
 
     Each has id, story_key, title, copies, sites, first_published, first_seen,
     representative_url and ``members``: every copy (id, url, site, published, first_seen,
-    is_representative), representative first. ``since`` keeps stories first published (or, without a date,
-    first seen) on or after that date.
+    is_representative), representative first. ``since`` keeps stories first published
+    (or, without a date, first seen) on or after that date.
     """
     _check_date("since", since)
     db = _db(store)
-    where, params = "WHERE s.copies >= ?", [min_copies]
+    where = "WHERE s.copies >= ?"
+    params: list[Any] = [min_copies]
     if since:
         where += " AND coalesce(s.first_published, s.first_seen) >= ?"
         params.append(since)

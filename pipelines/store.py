@@ -11,8 +11,8 @@ from __future__ import annotations
 import json
 import logging
 import uuid
-from collections.abc import Mapping
-from contextlib import AbstractContextManager
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -78,6 +78,8 @@ class Store:
         self.path = Path(path)
         self.dedup = dedup or DedupConfig()
         self.db = open_database(self.path, create=create)
+        self._fts_watermark: int | None = None
+        """Articles with a larger id are not in the FTS index yet (inside a transaction)."""
 
     @classmethod
     def from_settings(cls, settings: Mapping[str, Any], *, create: bool = True) -> Store:
@@ -104,14 +106,39 @@ class Store:
         """Commit any open transaction (writes already commit themselves for now)."""
         self.db.conn.commit()
 
-    def transaction(self) -> AbstractContextManager[Database]:
+    @contextmanager
+    def transaction(self) -> Iterator[Database]:
         """Group many writes into one transaction (one commit; each save is a savepoint).
 
         ``with store.transaction(): ...`` commits at the end, or rolls everything back if
-        the block raises.
+        the block raises. New articles enter the FTS index in one statement just before
+        the commit (FTS5 would otherwise flush its pending terms at every savepoint).
         """
-        atomic: AbstractContextManager[Database] = self.db.atomic()
-        return atomic
+        with self.db.atomic():
+            outermost = self._fts_watermark is None
+            if outermost:
+                self._fts_watermark = self._max_article_id()
+            try:
+                yield self.db
+                if outermost:
+                    self._sync_fts()
+            finally:
+                if outermost:
+                    self._fts_watermark = None
+
+    def _max_article_id(self) -> int:
+        return int(self.db.conn.execute("SELECT coalesce(max(id), 0) FROM articles").fetchone()[0])
+
+    def _sync_fts(self) -> None:
+        """Index the articles inserted since the watermark (title and text) in FTS5."""
+        if self._fts_watermark is None:
+            return
+        self.db.conn.execute(
+            "INSERT INTO articles_fts (rowid, title, text) "
+            "SELECT id, title, text FROM articles WHERE id > ? ORDER BY id",
+            [self._fts_watermark],
+        )
+        self._fts_watermark = self._max_article_id()
 
     def _one(self, sql: str, params: list[Any]) -> dict[str, Any] | None:
         """Return the first row of a query as a dict, or None."""
@@ -208,10 +235,9 @@ class Store:
         "near-duplicate" (joins, and if need be merges, the matched stories) or "new".
         """
         prepare(article)
-        with self.db.atomic():
+        with self.transaction():
             existing = self._one(
-                "SELECT id, story_id, text_hash, fetched_at, last_seen FROM articles "
-                "WHERE url = ?",
+                "SELECT id, story_id, text_hash, fetched_at, last_seen FROM articles WHERE url = ?",
                 [article.url],
             )
             if existing:
@@ -270,12 +296,16 @@ class Store:
         if existing["text_hash"] == article.text_hash:
             self.db.execute("UPDATE articles SET last_seen = ? WHERE id = ?", [seen, article_id])
             return SaveResult(article_id, story_id, "unchanged")
-        if article.fetched_at and existing["fetched_at"] and (
-            article.fetched_at < existing["fetched_at"]
+        if (
+            article.fetched_at
+            and existing["fetched_at"]
+            and (article.fetched_at < existing["fetched_at"])
         ):
             _keep_version(self.db, article_id, _row(article), existing["fetched_at"])
             return SaveResult(article_id, story_id, "older-version")
         _keep_current_version(self.db, article_id, article.fetched_at or utc_now())
+        if self._fts_watermark is not None and article_id > self._fts_watermark:
+            self._sync_fts()  # the update trigger removes the old text from the index
         self._release_index(article_id, existing["text_hash"])
         row = _row(article)
         values = {name: row[name] for name in _CONTENT_FIELDS} | {"last_seen": seen}

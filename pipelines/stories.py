@@ -21,9 +21,8 @@ import logging
 from collections.abc import Iterable
 from typing import Any
 
-from sqlite_utils import Database
-
 import numpy as np
+from sqlite_utils import Database
 
 from pipelines.dedup import (
     DedupConfig,
@@ -34,7 +33,17 @@ from pipelines.dedup import (
     to_blob,
 )
 
-__all__ = ["create", "index", "keys_of", "merge", "move_index", "refresh", "similar", "story_key", "unindex"]
+__all__ = [
+    "create",
+    "index",
+    "keys_of",
+    "merge",
+    "move_index",
+    "refresh",
+    "similar",
+    "story_key",
+    "unindex",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -68,7 +77,9 @@ def index(
 
 def _indexed_keys(db: Database, article_id: int, config: DedupConfig) -> list[int] | None:
     """Return the band keys of an indexed article, or None if it holds no signature."""
-    row = db.execute("SELECT signature FROM minhashes WHERE article_id = ?", [article_id]).fetchone()
+    row = db.execute(
+        "SELECT signature FROM minhashes WHERE article_id = ?", [article_id]
+    ).fetchone()
     if row is None:
         return None
     sig = from_blob(row[0])
@@ -125,7 +136,9 @@ def similar(
     if not rows:
         return []
     if len(rows) == limit:
-        logger.warning("LSH lookup hit the candidate limit (%d): raise NEWSARC_DEDUP_MAX_CANDIDATES", limit)
+        logger.warning(
+            "LSH lookup hit the candidate limit (%d): raise NEWSARC_DEDUP_MAX_CANDIDATES", limit
+        )
     values = np.asarray(getattr(sig, "hashvalues", sig), dtype=np.uint32)
     matrix = np.frombuffer(b"".join(row[2] for row in rows), dtype="<u4").reshape(len(rows), -1)
     scores = (matrix == values).mean(axis=1)
@@ -176,7 +189,9 @@ def merge(db: Database, story_ids: Iterable[int]) -> int:
     target, others = ids[0], ids[1:]
     if others:
         marks = ", ".join("?" * len(others))
-        db.execute(f"UPDATE articles SET story_id = ? WHERE story_id IN ({marks})", [target, *others])
+        db.execute(
+            f"UPDATE articles SET story_id = ? WHERE story_id IN ({marks})", [target, *others]
+        )
         db.execute(f"DELETE FROM stories WHERE id IN ({marks})", others)
     return target
 

@@ -130,7 +130,9 @@ def test_export_whole_store_to_stdout(db: Path) -> None:
 
 
 def test_export_parquet(db: Path, tmp_path: Path) -> None:
-    pq = pytest.importorskip("pyarrow.parquet", reason="pyarrow absent: pip install 'newsarc[parquet]'")
+    pq = pytest.importorskip(
+        "pyarrow.parquet", reason="pyarrow absent: pip install 'newsarc[parquet]'"
+    )
     out = tmp_path / "articles.parquet"
     result = run(db, "export", "--format", "parquet", "-o", str(out))
     assert result.exit_code == 0, result.output

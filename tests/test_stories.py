@@ -53,8 +53,12 @@ def save_all(path: Path, copies: list[Copy]) -> dict[str, Any]:
             "FROM articles AS a JOIN stories AS s ON s.id = a.story_id "
             "JOIN articles AS r ON r.id = s.representative_id"
         ))  # fmt: skip
-        ids = list(store.db.query("SELECT id, (SELECT min(id) FROM articles AS a "
-                                  "WHERE a.story_id = s.id) AS smallest FROM stories AS s"))
+        ids = list(
+            store.db.query(
+                "SELECT id, (SELECT min(id) FROM articles AS a "
+                "WHERE a.story_id = s.id) AS smallest FROM stories AS s"
+            )
+        )
     groups: dict[int, set[str]] = defaultdict(set)
     for row in rows:
         groups[row["story_id"]].add(row["url"])
@@ -152,3 +156,25 @@ def test_revised_copy_hands_its_signature_to_an_exact_copy(tmp_path: Path) -> No
         assert near.outcome == "near-duplicate"
         indexed = store.db.execute("SELECT count(*) FROM minhashes").fetchone()[0]
         assert indexed == 3  # ORIGINAL (now held by the mirror), C and B
+
+
+def test_fts_stays_consistent_when_a_new_article_is_revised_in_the_same_batch(
+    tmp_path: Path,
+) -> None:
+    from pipelines import query
+
+    with Store(tmp_path / "news.db") as store:
+        with store.transaction():
+            store.save_article(article(ORIGINAL, "2025-07-10T08:00:00Z"))
+            store.save_article(article(CORRECTED, "2025-07-11T08:00:00Z"))
+            store.save_article(article(chain_texts()["c"], "2025-07-11T09:00:00Z",
+                                       "https://other.example.com/y"))  # fmt: skip
+        assert query.fts_consistent(store)
+        assert [r["url"] for r in query.search(store, '"condition of anonymity"')] == [
+            "https://news.example.org/x"]  # fmt: skip
+        with pytest.raises(RuntimeError), store.transaction():
+            store.save_article(article(chain_texts()["b"], "2025-07-12T08:00:00Z",
+                                       "https://third.example.com/z"))  # fmt: skip
+            raise RuntimeError("interrupted")
+        assert query.fts_consistent(store)
+        assert store.db.execute("SELECT count(*) FROM articles").fetchone()[0] == 2

@@ -158,7 +158,10 @@ def store_corpus(path: Path, copies: list[Copy]) -> dict[str, int]:
         for copy in copies:
             store.save_article(Article(url=copy.url, canonical_url="", site="", title=copy.title,
                                        text=copy.text, published=copy.published))  # fmt: skip
-        return {row["url"]: row["story_id"] for row in store.db.query("SELECT url, story_id FROM articles")}
+        return {
+            row["url"]: row["story_id"]
+            for row in store.db.query("SELECT url, story_id FROM articles")
+        }
 
 
 def pairwise(copies: list[Copy], found: dict[str, int]) -> tuple[float, float]:
@@ -178,7 +181,7 @@ def test_corpus_is_news_like() -> None:
     assert len({c.story for c in copies}) == 24
     assert len(copies) >= 24 * 3
     words = [len(c.text.split()) for c in copies]
-    assert 150 <= min(words) and max(words) <= 450
+    assert min(words) >= 150 and max(words) <= 450
 
 
 def test_same_story_precision_and_recall(tmp_path: Path) -> None:
@@ -202,5 +205,7 @@ def look_alike_similarity() -> Iterator[list[float]]:
     ]
 
 
-def test_look_alike_stories_stay_far_below_the_threshold(look_alike_similarity: list[float]) -> None:
+def test_look_alike_stories_stay_far_below_the_threshold(
+    look_alike_similarity: list[float],
+) -> None:
     assert max(look_alike_similarity) < DedupConfig().threshold - 0.15, look_alike_similarity
