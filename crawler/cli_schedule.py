@@ -11,7 +11,8 @@ import click
 from crawler.clitools import DB_OPTION, fail_on, open_store
 from crawler.safety import refusal_reason
 from crawler.schedule import ScheduleConfig, ScheduleError, project_settings
-from crawler.schedule_daemon import LocalLauncher, Scheduler, serve
+from crawler.schedule_daemon import Launcher, LocalLauncher, Scheduler, serve
+from crawler.schedule_scrapyd import ScrapydLauncher
 from crawler.schedule_store import CrawlArgs, Run, Schedule, ScheduleStore
 from crawler.sites import SiteError, load_sites, spec_from_url
 
@@ -150,12 +151,16 @@ def run(once: bool, db: Path, overrides: tuple[str, ...]) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     launcher = LocalLauncher(db.resolve(), Path(config.log_dir).resolve())
     with open_store(db, create=True) as store:
-        scheduler = Scheduler(ScheduleStore(store), lambda s: _launcher(s, launcher))
+        schedules = ScheduleStore(store)
+        scheduler = Scheduler(schedules, lambda s: _launcher(s, launcher, schedules))
         status = serve(scheduler, config, once)
     raise SystemExit(status)
 
 
-def _launcher(item: Schedule, local: LocalLauncher) -> LocalLauncher:
+def _launcher(item: Schedule, local: LocalLauncher, schedules: ScheduleStore) -> Launcher:
+    """A local process, or a Scrapyd job for schedules added with ``--scrapyd URL``."""
+    if item.scrapyd:
+        return ScrapydLauncher(item.scrapyd, local.db, schedules.status_of)
     return local
 
 

@@ -164,6 +164,11 @@ class ScheduleStore:
     def set_process(self, crawl_id: str, pid: int | None, job: str | None = None) -> None:
         self._write("UPDATE crawls SET pid = ?, scrapyd_job = ? WHERE id = ?", [pid, job, crawl_id])
 
+    def status_of(self, crawl_id: str) -> str | None:
+        """The ``crawls`` status of a run (None if there is no such row)."""
+        row = next(iter(self.db.query("SELECT status FROM crawls WHERE id = ?", [crawl_id])), None)
+        return str(row["status"]) if row else None
+
     def pid_of(self, crawl_id: str) -> int | None:
         row = next(iter(self.db.query("SELECT pid FROM crawls WHERE id = ?", [crawl_id])), None)
         return int(row["pid"]) if row and row["pid"] is not None else None

@@ -13,6 +13,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -59,6 +60,7 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     for line in process.stdout:  # the server says when it is ready
         if "Ready to accept connections" in line:
             break
+    threading.Thread(target=process.stdout.read, daemon=True).start()  # keep the pipe drained
     yield f"redis://127.0.0.1:{port}/0"
     process.terminate()
     process.wait(timeout=10)
