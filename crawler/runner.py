@@ -15,6 +15,7 @@ from typing import Any
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
+from crawler.lock import crawl_lock
 from crawler.spiders.news import NewsSpider
 from pipelines.store import Store
 
@@ -96,7 +97,17 @@ def spider_arguments(options: CrawlOptions) -> dict[str, Any]:
 
 
 def run_crawl(options: CrawlOptions) -> CrawlReport:
-    """Crawl in this process (Twisted's reactor runs once per process) and return the figures."""
+    """Crawl in this process (Twisted's reactor runs once per process) and return the figures.
+
+    One crawl per database (``crawler.lock``); Redis workers, which do not write it, take no lock.
+    """
+    if getattr(options, "redis", None):
+        return _run_crawl(options)
+    with crawl_lock(options.db):
+        return _run_crawl(options)
+
+
+def _run_crawl(options: CrawlOptions) -> CrawlReport:
     started = time.monotonic()
     options.db.parent.mkdir(parents=True, exist_ok=True)
     crawl_id = options.crawl_id

@@ -173,7 +173,7 @@ class GuardedResolver(CachingThreadedResolver):
         timeout = settings.getfloat("DNS_TIMEOUT")
         return cls(reactor, size, timeout, SafetyConfig.from_settings(settings))
 
-    def getHostByName(self, name: str, timeout: Any = ()) -> Deferred[str]:  # noqa: N802 (Twisted)
+    def getHostByName(self, name: str, timeout: Any = ()) -> Deferred[str]:
         deferred = super().getHostByName(name, timeout)
         deferred.addCallback(self._check, name)
         return deferred

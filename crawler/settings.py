@@ -54,6 +54,8 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.safety.PrivateAddressMiddleware": 60,
     # Skips article URLs already in the store (incremental crawling).
     "crawler.incremental.SkipStoredMiddleware": 70,
+    # Stops the crawl cleanly when the disk fills (NEWSARC_SAFETY_MIN_FREE_MB, write errors).
+    "crawler.diskspace.DiskSpaceMiddleware": 50,
     # Downloads cut off by DOWNLOAD_MAXSIZE/DOWNLOAD_TIMEOUT become counted skips (after retries).
     "crawler.limits.LimitsMiddleware": 540,
     # Scrapy's decompression, bounded by DOWNLOAD_MAXSIZE, with gzip bombs counted.
@@ -146,6 +148,8 @@ NEWSARC_TRAP_MAX_PATTERN_PAGES = 200
 NEWSARC_TRAP_MAX_SEGMENT_REPEATS = 3
 # Longer URLs are not requested.
 NEWSARC_TRAP_MAX_URL_LENGTH = 2048
+# Stop the crawl when the WARC or database file system has less free space (MB; 0: no check).
+NEWSARC_SAFETY_MIN_FREE_MB = 100
 # Trap detection on the spider's output, first in line (before Scrapy's own at <= 900).
 SPIDER_MIDDLEWARES = {"crawler.traps.TrapMiddleware": 990}
 # --- speed (NEWSARC_POOL_*, NEWSARC_STORE_BATCH_*) ---

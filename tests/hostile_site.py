@@ -72,6 +72,11 @@ def _paragraphs(text: str) -> list[str]:
     return [". ".join(sentences[i : i + 4]) for i in range(0, len(sentences), 4)]
 
 
+def _padding(key: str) -> str:
+    """200 KB of incompressible bytes in a comment: articles that fill a disk quickly."""
+    return f"<!-- {random.Random(key).randbytes(150_000).hex()} -->"
+
+
 def good_path(group: str, n: int) -> str:
     return f"/news/2025/07/12/{group}-good-story-{n}.html"
 
@@ -225,7 +230,10 @@ class HostileSite:
         if path == "/robots.txt":
             return Reply(200, [("Content-Type", "text/plain")], b"User-agent: *\nAllow: /\n")
         if path.startswith("/news/2025/07/12/"):
-            return html(article_html(path.rsplit("/", 1)[1].removesuffix(".html")))
+            if "/many-" in path:
+                self.stopping.wait(0.05)  # a little latency, so a crawl of /many/ takes a while
+            key = path.rsplit("/", 1)[1].removesuffix(".html")
+            return html(article_html(key, extra=_padding(key) if "/bulky-" in path else ""))
         if path in self.content:
             return self.content[path]()
         for prefix, router in (
@@ -327,7 +335,7 @@ class HostileSite:
 
     def _many(self, path: str, query: dict[str, list[str]]) -> Reply:
         count = int(query.get("count", ["40"])[0])
-        return self.index("many", [], goods=count)
+        return self.index(query.get("group", ["many"])[0], [], goods=count)
 
     # --- writers for slow and endless responses --------------------------------------------
 
