@@ -277,3 +277,15 @@ def test_open_database_from_a_newer_newsarc(tmp_path: Path) -> None:
     conn.close()
     with pytest.raises(StoreError, match=r"newer newsarc \(schema 0099_future\)"):
         Store(tmp_path / "news.db", create=False)
+
+
+def test_a_url_that_redirected_to_a_stored_article_counts_as_stored(store: Store) -> None:
+    result = store.save_article(article("https://www.example.com/2025/07/story"))
+    page = Page(
+        url="https://example.com/s/abc123", final_url="https://www.example.com/2025/07/story",
+        status=200, headers={}, body=b"", fetched_at="2025-07-10T08:00:00Z",
+    )  # fmt: skip
+    store.record_page(page, result.outcome, article_id=result.article_id)
+    assert store.has_article("https://example.com/s/abc123")
+    assert "https://example.com/s/abc123" in store.article_urls()
+    assert not store.has_article("https://example.com/s/other")

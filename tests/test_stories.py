@@ -178,3 +178,55 @@ def test_fts_stays_consistent_when_a_new_article_is_revised_in_the_same_batch(
             raise RuntimeError("interrupted")
         assert query.fts_consistent(store)
         assert store.db.execute("SELECT count(*) FROM articles").fetchone()[0] == 2
+
+
+def test_lsh_lookup_is_index_probes_not_a_scan(tmp_path: Path) -> None:
+    """A lookup costs the same at any size: the plan probes lsh_buckets by its primary key."""
+    with Store(tmp_path / "news.db") as store:
+        store.save_article(article(ORIGINAL, "2025-07-10T08:00:00Z"))
+        plan = " | ".join(
+            row[3]
+            for row in store.db.execute(
+                "EXPLAIN QUERY PLAN SELECT article_id, count(*) FROM lsh_buckets "
+                "WHERE band_key IN (1, 2, 3) GROUP BY article_id"
+            )
+        )
+    assert "SEARCH lsh_buckets USING PRIMARY KEY (band_key=?)" in plan
+    assert "SCAN lsh_buckets" not in plan
+
+
+def test_databases_made_before_0003_are_migrated(tmp_path: Path) -> None:
+    """Old story ids become the smallest article id; keys and the LSH index are rebuilt."""
+    import sqlite3
+
+    from pipelines import migrations
+    from pipelines.dedup import text_hash
+
+    path = tmp_path / "old.db"
+    conn = sqlite3.connect(path)
+    for statement in migrations._INITIAL:
+        conn.execute(statement)
+    conn.execute("CREATE TABLE _sqlite_migrations (migration_set TEXT, name TEXT, applied_at TEXT)")
+    conn.execute("INSERT INTO _sqlite_migrations VALUES ('newsarc', '0001_initial', 'then')")
+    texts = chain_texts()
+    for article_id, url, text, story in ((1, "https://x.org/a", texts["a"], 7),
+                                          (2, "https://y.org/a", texts["a"], 7),
+                                          (3, "https://z.org/c", texts["c"], 9)):  # fmt: skip
+        conn.execute(
+            "INSERT INTO articles (id, url, canonical_url, site, text, text_hash, story_id, "
+            "first_seen, last_seen) VALUES (?, ?, ?, 'x', ?, ?, ?, 't', 't')",
+            [article_id, url, url, text, text_hash(text), story],
+        )
+    conn.executemany("INSERT INTO stories (id, copies) VALUES (?, 1)", [(7,), (9,)])
+    conn.commit()
+    conn.close()
+    with Store(path, create=False) as store:
+        assert [r[0] for r in store.db.execute("SELECT story_id FROM articles ORDER BY id")] == [
+            1, 1, 3]  # fmt: skip
+        keys = dict(store.db.execute("SELECT id, story_key FROM stories").fetchall())
+        assert keys == {1: story_key(["https://x.org/a", "https://y.org/a"]),
+                        3: story_key(["https://z.org/c"])}  # fmt: skip
+        assert store.db.execute("SELECT count(*) FROM minhashes").fetchone()[0] == 2
+        joined = store.save_article(article(texts["b"], "2025-07-12T08:00:00Z", "https://b.org/"))
+        assert joined.story_id == 1
+        assert [r[0] for r in store.db.execute("SELECT id FROM stories")] == [1]
