@@ -39,6 +39,12 @@ LABEL_TAGS = frozenset(
 MAX_HEADING_CHARS = 80
 LONG_LINE_WORDS = 12
 CAPTION_LINES = 3
+CAPTION_MIN_WORDS = 3
+"""An image alt text this long, repeated by a nearby element, marks that element as caption."""
+TITLE_LINES = 3
+"""A headline repeated in the first lines of the text is dropped, with labels above it …"""
+KICKER_WORDS = 3
+"""… of at most this many words ("Review", "World news")."""
 BODY_PARAGRAPH_CHARS = 250
 _URL = re.compile(r"https?://[^\s<>\"']+")
 _URL_PAGE_END = re.compile(r"\.(?:html?|php|aspx?)(?![?#])")
@@ -195,6 +201,26 @@ def _drop_scripts(tree: lxml.html.HtmlElement) -> None:
             el.drop_tree()
 
 
+def _drop_alt_captions(tree: lxml.html.HtmlElement) -> bool:
+    """Remove short elements repeating an image's alt text: captions outside ``<figure>``."""
+    alts = {
+        normalize_heading(alt)
+        for alt in tree.xpath("//img/@alt")
+        if len(str(alt).split()) >= CAPTION_MIN_WORDS
+    }
+    if not alts:
+        return False
+    found = [
+        el
+        for el in tree.iter("span", "div", "p", "small", "em", "i", "strong", "b")
+        if _is_small(el) and normalize_heading(el.text_content()) in alts
+    ]
+    for el in found:
+        if el.getparent() is not None:
+            el.drop_tree()
+    return bool(found)
+
+
 def prune_tree(tree: lxml.html.HtmlElement, rules: Rules) -> list[str]:
     """Remove boilerplate blocks and figures from ``tree`` in place; return the names of fired rules.
 
@@ -203,6 +229,8 @@ def prune_tree(tree: lxml.html.HtmlElement, rules: Rules) -> list[str]:
     fired: list[str] = []
     _drop_scripts(tree)
     guard = _Guard(tree)
+    if _drop_alt_captions(tree):
+        fired.append("alt_caption")
     for fig in tree.xpath("//figure|//figcaption"):
         if fig.getparent() is not None and guard.allows([fig]):
             fig.drop_tree()  # keeps the tail text
@@ -330,8 +358,12 @@ def clean_text(text: str, rules: Rules, title: str | Sequence[str] | None = None
     lines = [line for line in lines if line]
     titles = [title] if isinstance(title, str) else list(title or ())
     headlines = {normalize_heading(t) for t in titles if t}
-    if lines and normalize_heading(lines[0]) in headlines:
-        lines = lines[1:]
+    at = next(
+        (i for i, line in enumerate(lines[:TITLE_LINES]) if normalize_heading(line) in headlines),
+        None,
+    )
+    if at is not None and all(_words(line) <= KICKER_WORDS for line in lines[:at]):
+        lines = lines[at + 1 :]  # the headline and the section label ("kicker") above it
         removed.append("title_line")
     kept: list[str] = []
     for line, pos in zip(lines, _positions(lines, rules), strict=True):

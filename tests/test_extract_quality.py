@@ -226,3 +226,24 @@ def test_search_calendar_and_author_pages_are_not_articles(url: str) -> None:
     with pytest.raises(NotAnArticle) as info:
         extract_page(page, ExtractConfig())
     assert info.value.reason == "not_article"
+
+
+def test_headline_below_a_section_label_is_dropped_with_it() -> None:
+    head = "<meta property='og:title' content='Rivers rise across the north'>"
+    body = (
+        "<article><span>Review</span><h2>Rivers rise across the north</h2>"
+        + _ps(PARAGRAPHS)
+        + "</article>"
+    )
+    article = extract_html(_html(body, head), None, ExtractConfig())
+    assert article.text.split("\n\n") == PARAGRAPHS
+
+
+def test_caption_repeating_the_image_alt_text_is_dropped() -> None:
+    image = (
+        "<div class='pic'><img src='/a.jpg' alt='The flooded bridge at dawn'>"
+        "<span class='small'>The flooded bridge at dawn</span></div>"
+    )
+    body = "<article>" + _ps(PARAGRAPHS[:3]) + image + _ps(PARAGRAPHS[3:]) + "</article>"
+    article = extract_html(_html(body), None, ExtractConfig())
+    assert article.text.split("\n\n") == PARAGRAPHS
