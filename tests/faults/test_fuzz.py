@@ -21,9 +21,9 @@ from pipelines.errors import PageSkipped
 from pipelines.extract import ExtractConfig
 from pipelines.items import Article, Page
 
-HTML_EXAMPLES = 80
-BYTES_EXAMPLES = 100
-WARC_EXAMPLES = 200
+HTML_EXAMPLES = 60
+BYTES_EXAMPLES = 80
+WARC_EXAMPLES = 150
 FUZZ_EXAMPLES = HTML_EXAMPLES + BYTES_EXAMPLES + 2 * WARC_EXAMPLES
 CONFIG = ExtractConfig()
 FUZZ = settings(database=None, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True)
