@@ -114,7 +114,7 @@ class Store:
         the block raises. New articles enter the FTS index in one statement just before
         the commit (FTS5 would otherwise flush its pending terms at every savepoint).
         """
-        with self.db.atomic():
+        with self._atomic():
             outermost = self._fts_watermark is None
             if outermost:
                 self._fts_watermark = self._max_article_id()
@@ -125,6 +125,35 @@ class Store:
             finally:
                 if outermost:
                     self._fts_watermark = None
+
+    @contextmanager
+    def _atomic(self) -> Iterator[None]:
+        """BEGIN/COMMIT, or a savepoint when a transaction is open (one fixed name, so the
+        statements stay in the connection's statement cache; SQLite nests same-name
+        savepoints, RELEASE and ROLLBACK TO act on the innermost)."""
+        conn = self.db.conn
+        if not conn.in_transaction:
+            conn.execute("BEGIN")
+            try:
+                yield
+            except BaseException:
+                conn.rollback()
+                raise
+            try:
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.rollback()
+                raise
+            return
+        conn.execute("SAVEPOINT newsarc_save")
+        try:
+            yield
+        except BaseException:
+            if conn.in_transaction:  # a failed statement may have ended the transaction
+                conn.execute("ROLLBACK TO SAVEPOINT newsarc_save")
+                conn.execute("RELEASE SAVEPOINT newsarc_save")
+            raise
+        conn.execute("RELEASE SAVEPOINT newsarc_save")
 
     def _max_article_id(self) -> int:
         return int(self.db.conn.execute("SELECT coalesce(max(id), 0) FROM articles").fetchone()[0])
