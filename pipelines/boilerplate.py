@@ -40,6 +40,7 @@ MAX_HEADING_CHARS = 80
 LONG_LINE_WORDS = 12
 CAPTION_LINES = 3
 CAPTION_MIN_WORDS = 3
+CAPTION_TAGS = ("span", "div", "p", "small", "em", "i", "strong", "b")
 """An image alt text this long, repeated by a nearby element, marks that element as caption."""
 TITLE_LINES = 3
 """A headline repeated in the first lines of the text is dropped, with labels above it …"""
@@ -202,19 +203,23 @@ def _drop_scripts(tree: lxml.html.HtmlElement) -> None:
 
 
 def _drop_alt_captions(tree: lxml.html.HtmlElement) -> bool:
-    """Remove short elements repeating an image's alt text: captions outside ``<figure>``."""
-    alts = {
-        normalize_heading(alt)
-        for alt in tree.xpath("//img/@alt")
-        if len(str(alt).split()) >= CAPTION_MIN_WORDS
-    }
-    if not alts:
-        return False
-    found = [
-        el
-        for el in tree.iter("span", "div", "p", "small", "em", "i", "strong", "b")
-        if _is_small(el) and normalize_heading(el.text_content()) in alts
-    ]
+    """Remove short elements repeating an image's alt text: captions outside ``<figure>``.
+
+    Only the image's surroundings (its grandparent's subtree) are searched.
+    """
+    found: list[lxml.html.HtmlElement] = []
+    for img in tree.iter("img"):
+        alt = img.get("alt") or ""
+        parent = img.getparent()
+        if len(alt.split()) < CAPTION_MIN_WORDS or parent is None:
+            continue
+        around = parent.getparent() if parent.getparent() is not None else parent
+        wanted = normalize_heading(alt)
+        found += [
+            el
+            for el in around.iter(*CAPTION_TAGS)
+            if _is_small(el) and normalize_heading(el.text_content()) == wanted
+        ]
     for el in found:
         if el.getparent() is not None:
             el.drop_tree()
@@ -308,13 +313,14 @@ def _line_rule(line: str, position: set[str] | None, rules: Rules) -> Rule | Non
     bare = _BULLET.sub("", line)
     if bare.startswith("(") and bare.endswith(")"):
         bare = bare[1:-1].strip()
+    words = _words(bare)
     for rule in rules.lines:
         if rule.position != "any" and (
             position is None
             or not (rule.position in position or (rule.position == "edge" and position))
         ):
             continue
-        if rule.max_words is not None and _words(bare) > rule.max_words:
+        if rule.max_words is not None and words > rule.max_words:
             continue
         if rule.pattern.fullmatch(bare) or (bare != line and rule.pattern.fullmatch(line)):
             return rule

@@ -135,8 +135,9 @@ def recover_text(tree: lxml.html.HtmlElement, text: str) -> str:
     if container is None:
         return text
     after: list[str] = []
-    order = {el: i for i, el in enumerate(tree.iter())}
-    for twin in _twins(tree, container):
+    twins = _twins(tree, container)
+    order = {el: i for i, el in enumerate(tree.iter())} if twins else {}
+    for twin in twins:
         if order[twin] < order[container]:
             continue  # a split body continues after its first part
         found = [prose for p in twin.iter("p") if (prose := _prose(p)) and _key(prose) not in keys]

@@ -9,7 +9,7 @@ from typing import Any
 
 logger = logging.getLogger(__name__)
 
-SAMPLE_CHARS = 2000
+SAMPLE_CHARS = 1200
 """Identification reads at most this many characters of the text."""
 HINT_MIN_PROB = 0.05
 """A declared language this probable in the text wins (Malay vs Indonesian, Bokmål vs Danish, …)."""
