@@ -41,6 +41,11 @@ def extract_file(path: Path, url: str | None = None) -> dict[str, Any]:
         author=article.author,
         published=article.published,
         language=article.language,
+        site_name=article.site_name,
+        description=article.description,
+        tags=article.tags,
+        source_url=article.source_url,
+        word_count=article.word_count,
         text=article.text,
     )
     return row

@@ -247,3 +247,20 @@ def test_caption_repeating_the_image_alt_text_is_dropped() -> None:
     body = "<article>" + _ps(PARAGRAPHS[:3]) + image + _ps(PARAGRAPHS[3:]) + "</article>"
     article = extract_html(_html(body), None, ExtractConfig())
     assert article.text.split("\n\n") == PARAGRAPHS
+
+
+def test_extract_command_rows_carry_the_metadata(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from crawler.cli import main
+
+    path = tmp_path / "page.html"
+    path.write_text(_html(f"<article><h3>Floods</h3>{_ps(PARAGRAPHS)}</article>", MIRROR_HEAD))
+    result = CliRunner().invoke(
+        main, ["extract", str(path), "--url", MIRROR_URL, "--format", "jsonl"]
+    )
+    assert result.exit_code == 0, result.output
+    row = json.loads(result.output)
+    assert row["published"] == "2025-07-09" and row["tags"][0] == "rivers"
+    assert row["word_count"] == len(row["text"].split())
+    assert {"site_name", "description", "source_url", "language", "author"} <= set(row)
