@@ -103,6 +103,7 @@ def _check_targets(
     help="Politeness off (no AutoThrottle, no delay, high concurrency): own servers only.",
 )
 @click.option("-v", "--verbose", is_flag=True, help="Log every request (Scrapy INFO log).")
+@click.option("--backfill", is_flag=True, help="With --since: page back through feeds (WordPress, Blogger) to DATE.")
 @click.option("--redis", "redis_url", metavar="URL", help="Join the distributed crawl at this Redis URL.")
 @click.option("--crawl-id", hidden=True, help="Id of a crawls row made beforehand (scheduler).")
 def crawl(
@@ -119,6 +120,7 @@ def crawl(
     overrides: tuple[str, ...],
     no_throttle: bool,
     verbose: bool,
+    backfill: bool,
     redis_url: str | None,
     crawl_id: str | None,
 ) -> None:
@@ -145,11 +147,14 @@ def crawl(
         refresh=refresh,
         since=since,
         overrides=settings,
+        backfill=backfill,
         redis=redis_url,
         crawl_id=crawl_id,
     )
     with fail_on(ValueError, StoreError, OSError):
         parse_since(since)
+        if backfill and not since:
+            raise ValueError("--backfill needs --since DATE")
         report = run_crawl(options)
     print_crawl_summary(report, db)
 

@@ -12,6 +12,7 @@ from crawler.clitools import DB_OPTION, fail_on, open_store
 from crawler.safety import refusal_reason
 from crawler.schedule import ScheduleConfig, ScheduleError, project_settings
 from crawler.schedule_daemon import Launcher, LocalLauncher, Scheduler, serve
+from crawler.schedule_health import source_health
 from crawler.schedule_scrapyd import ScrapydLauncher
 from crawler.schedule_store import CrawlArgs, Run, Schedule, ScheduleStore
 from crawler.sites import SiteError, load_sites, spec_from_url
@@ -55,7 +56,11 @@ def schedule() -> None:
 @schedule.command("add")
 @click.argument("name")
 @click.argument("urls", nargs=-1)
-@click.option("--cron", required=True, help='Cron expression, e.g. "*/30 * * * *".')
+@click.option(
+    "--cron",
+    required=True,
+    help='Cron expression, e.g. "*/30 * * * *", or "auto" (interval learned from each run).',
+)
 @click.option("--tz", default="UTC", show_default=True, help="Time zone of the cron times.")
 @click.option("--sites", type=click.Path(path_type=Path, dir_okay=False, exists=True))
 @click.option("--site", "site_names", multiple=True, help="Only this site of --sites.")
@@ -106,7 +111,17 @@ def _schedule_line(item: Schedule, last: Run | None) -> str:
     outcome = "-" if last is None else f"{last.status} ({last.count('newsarc/chain/new')} new)"
     started = last.started_at if last else "-"
     where = f"  → {item.scrapyd}" if item.scrapyd else ""
-    return f"{item.name:<16} {item.cron:<16} {item.timezone:<16} {nxt:<21} {started:<21} {outcome}{where}"
+    cron = item.cron
+    if item.interval_seconds:
+        cron = f"auto ({_duration(item.interval_seconds)})"
+    return (
+        f"{item.name:<16} {cron:<16} {item.timezone:<16} {nxt:<21} {started:<21} {outcome}{where}"
+    )
+
+
+def _duration(seconds: int) -> str:
+    hours, minutes = divmod(seconds // 60, 60)
+    return f"{hours}h{minutes:02d}m" if hours else f"{minutes}m"
 
 
 @schedule.command("remove")
@@ -152,7 +167,11 @@ def run(once: bool, db: Path, overrides: tuple[str, ...]) -> None:
     launcher = LocalLauncher(db.resolve(), Path(config.log_dir).resolve())
     with open_store(db, create=True) as store:
         schedules = ScheduleStore(store)
-        scheduler = Scheduler(schedules, lambda s: _launcher(s, launcher, schedules))
+        scheduler = Scheduler(
+            schedules,
+            lambda s: _launcher(s, launcher, schedules),
+            (config.auto_min, config.auto_max),
+        )
         status = serve(scheduler, config, once)
     raise SystemExit(status)
 
@@ -196,7 +215,29 @@ def _run_line(r: Run) -> str:
     return f"{r.crawl_id:<26} {r.schedule:<14} {r.started_at:<21} {r.status:<10} {code:>4} {cells}"
 
 
+@click.command()
+@click.option("--runs", "last", type=click.IntRange(min=1), default=10, show_default=True,
+              help="How many of the latest crawl runs to look at.")  # fmt: skip
+@DB_OPTION
+def sources(last: int, db: Path) -> None:
+    """Health per source: last good run, new articles per run, dates found, errors, warnings."""
+    with open_store(db) as store:
+        report = source_health(store, last)
+    if not report:
+        click.echo("no crawl runs yet")
+        return
+    click.echo(f"{'site':<28} {'last ok':<21} {'dated':>6} {'articles':>9} {'errors':>7}  "
+               "new per run (latest first)")  # fmt: skip
+    for h in report:
+        runs_text = " ".join("-" if n < 0 else str(n) for n in h.new_per_run)
+        click.echo(f"{h.site:<28} {h.last_ok or '-':<21} {h.dated_share:>6.0%} "
+                   f"{h.article_share:>9.0%} {h.error_rate:>7.0%}  {runs_text}")  # fmt: skip
+        if h.warning:
+            click.echo(f"  warning: {h.site}: {h.warning}", err=True)
+
+
 def register(main: click.Group) -> None:
-    """Add ``schedule`` and ``runs`` to the command group."""
+    """Add ``schedule``, ``runs`` and ``sources`` to the command group."""
     main.add_command(schedule)
     main.add_command(runs)
+    main.add_command(sources)

@@ -10,8 +10,8 @@ requests are queued as JSON (:mod:`crawler.redis_serializer`), never pickled. On
 - ``IdleClose``: a worker closes when the shared queue and every live lease stayed empty for
   ``NEWSARC_REDIS_IDLE_SECONDS`` (the role of scrapy-redis's MAX_IDLE_TIME_BEFORE_CLOSE, which
   only its RedisSpider reads).
-- ``RedisItemPipeline``: Pages go to a Redis list that ``newsarc store-worker``, the one writer,
-  drains into the store.
+- ``crawler.distributed_items.RedisItemPipeline``: Pages go to a Redis list that
+  ``newsarc store-worker``, the one writer, drains into the store.
 - A Redis outage pauses the worker (blocking retries for ``NEWSARC_REDIS_OUTAGE_SECONDS``), then
   stops it with an error naming what was not queued.
 
@@ -22,15 +22,12 @@ counts stats without the ``spider`` argument Scrapy deprecated.
 
 from __future__ import annotations
 
-import base64
-import json
 import logging
 import os
 import socket
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import redis
@@ -41,9 +38,6 @@ from scrapy.http import Response
 from scrapy.settings import BaseSettings, Settings
 from scrapy.utils.defer import deferred_from_coro
 from scrapy_redis.scheduler import Scheduler
-
-from pipelines.items import Page
-from pipelines.store import Store
 
 logger = logging.getLogger(__name__)
 
@@ -106,7 +100,7 @@ def use_redis(settings: Settings, url: str) -> None:
     middlewares["crawler.distributed.LeaseMiddleware"] = 990  # outermost: sees every outcome
     pipelines = dict(settings.getdict("ITEM_PIPELINES"))
     pipelines["pipelines.scrapy_adapter.ChainPipeline"] = None  # the store worker stores
-    pipelines["crawler.distributed.RedisItemPipeline"] = 300
+    pipelines["crawler.distributed_items.RedisItemPipeline"] = 300
     extensions = dict(settings.getdict("EXTENSIONS"))
     extensions["crawler.distributed.IdleClose"] = 500
     values = {
@@ -342,62 +336,3 @@ class IdleClose:
         if now - self.empty_since < self.config.idle_seconds:
             raise DontCloseSpider
         logger.info("Shared queue empty for %.0f s: closing", now - self.empty_since)
-
-
-# --- items through Redis ----------------------------------------------------------------------
-
-
-def page_to_json(page: Page) -> str:
-    values = asdict(page)
-    values["body"] = base64.b64encode(page.body).decode("ascii")
-    return json.dumps(values, separators=(",", ":"))
-
-
-def page_from_json(data: str | bytes) -> Page:
-    values = json.loads(data)
-    values["body"] = base64.b64decode(values["body"])
-    return Page(**values)
-
-
-class RedisItemPipeline:
-    """Pushes every Page to ``PREFIX:items`` for ``newsarc store-worker``; records this
-    worker's own run (stats) in its local ``NEWSARC_STORE_PATH``."""
-
-    def __init__(self, crawler: Crawler, config: RedisConfig) -> None:
-        self.crawler = crawler
-        self.config = config
-        self.client = redis.Redis.from_url(config.url, socket_connect_timeout=5, socket_timeout=10)
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> RedisItemPipeline:
-        pipeline = cls(crawler, RedisConfig.from_settings(crawler.settings))
-        crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
-        return pipeline
-
-    def process_item(self, item: Any, spider: Spider | None = None) -> Any:
-        if not isinstance(item, Page):
-            return item
-        data = page_to_json(item)
-        try:
-            retrying(
-                self.config,
-                "sending a page",
-                lambda: self.client.rpush(self.config.key("items"), data),
-            )
-        except RedisUnavailable as exc:
-            logger.error("%s; page not sent to the store (it is in the WARC file %s): %s",
-                         exc, item.warc_file, item.url)  # fmt: skip
-            raise
-        if self.crawler.stats is not None:
-            self.crawler.stats.inc_value("newsarc/redis/items_sent")
-        return item
-
-    def spider_closed(self, spider: Spider, reason: str) -> None:
-        settings = self.crawler.settings
-        crawl_id = settings.get("NEWSARC_CRAWL_ID")
-        if not crawl_id:
-            return
-        stats = self.crawler.stats.get_stats() if self.crawler.stats else {}
-        summary = {k: v for k, v in stats.items() if isinstance(v, (int, float, str))}
-        with Store(Path(settings.get("NEWSARC_STORE_PATH"))) as store:
-            store.finish_crawl(crawl_id, "finished" if reason == "finished" else reason, summary)

@@ -25,8 +25,8 @@ from crawler.distributed import (
     RedisConfig,
     RedisUnavailable,
     connect,
-    page_from_json,
 )
+from crawler.distributed_items import page_from_json
 from pipelines.chain import Chain
 from pipelines.extract import ExtractConfig
 from pipelines.store import Store

@@ -7,7 +7,8 @@ What is fetched again carries the validators the store kept from its last succes
 (``If-None-Match`` from the ETag, ``If-Modified-Since`` from Last-Modified, RFC 9110 sections
 13.1.2 and 13.1.3); a ``304 Not Modified`` answer is archived by the recording middleware and
 then dropped here, counted as a saved request. Also: the ``--since`` date filter of sitemap and
-feed entries (``since_filter``), used by the spider before anything is downloaded.
+feed entries (``too_old``), used by the spider before anything is downloaded, and the older
+pages of a feed for ``--backfill`` (``older_feed_page``).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from pathlib import Path
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
@@ -179,3 +181,34 @@ def too_old(date: str | None, since: datetime | None) -> bool:
         return False
     moment = entry_date(date)
     return moment is not None and moment < since
+
+
+# --- backfill: older pages of a feed -----------------------------------------------------------
+
+MAX_BACKFILL_PAGE = 1000
+"""No feed is paged back further than this (a feed that ignores the page parameter and answers
+the same entries forever is stopped by the dupefilter; this bounds the others)."""
+
+
+def older_feed_page(url: str, entries: int) -> str | None:
+    """The URL of the next older page of a feed, or None when the feed kind is not known.
+
+    WordPress: ``/feed/?paged=N`` (``paged`` + 1). Blogger: ``/feeds/posts/default`` with
+    ``start-index`` (1-based) advanced by ``max-results`` (default: the entries of this page).
+    """
+    parts = urlsplit(url)
+    query = dict(parse_qsl(parts.query, keep_blank_values=True))
+    if "/feeds/" in parts.path and "/posts/" in parts.path:
+        step = int(query.get("max-results") or entries or 25)
+        start = int(query.get("start-index") or 1) + step
+        if start > MAX_BACKFILL_PAGE * step:
+            return None
+        query.update({"start-index": str(start), "max-results": str(step)})
+    elif parts.path.rstrip("/").endswith("/feed") or "feed" in query:
+        page = int(query.get("paged") or 1) + 1
+        if page > MAX_BACKFILL_PAGE:
+            return None
+        query["paged"] = str(page)
+    else:
+        return None
+    return urlunsplit(parts._replace(query=urlencode(query)))

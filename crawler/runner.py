@@ -44,6 +44,7 @@ class CrawlOptions:
     refresh: bool = False
     since: str | None = None  # ISO date: older sitemap/feed entries are not fetched
     kind: str = "crawl"
+    backfill: bool = False  # with since: page back through feeds until since
     redis: str | None = None  # join the distributed crawl at this Redis URL
     crawl_id: str | None = None  # a crawls row made beforehand (by the scheduler)
     overrides: Mapping[str, Any] = field(default_factory=dict)
@@ -93,6 +94,8 @@ def spider_arguments(options: CrawlOptions) -> dict[str, Any]:
         args["site"] = ",".join(options.site_names)
     if options.since:
         args["since"] = options.since
+    if options.backfill:
+        args["backfill"] = "1"
     return args
 
 

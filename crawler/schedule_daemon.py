@@ -119,15 +119,19 @@ class Scheduler:
     """Decides and starts runs; one instance per daemon process."""
 
     def __init__(
-        self, schedules: ScheduleStore, launcher_for: Callable[[Schedule], Launcher]
+        self,
+        schedules: ScheduleStore,
+        launcher_for: Callable[[Schedule], Launcher],
+        auto_bounds: tuple[int, int] = (900, 86400),
     ) -> None:
         self.schedules = schedules
         self.launcher_for = launcher_for
+        self.auto_bounds = auto_bounds
         self.active: dict[str, Active] = {}
 
     def tick(self, now: datetime) -> list[Event]:
         """Reap finished runs, then start (or skip) every schedule due at ``now``."""
-        events = self.reap()
+        events = self.reap(now)
         stamp = now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         for schedule in self.schedules.all():
             if schedule.paused or not schedule.next_run_at or schedule.next_run_at > stamp:
@@ -158,8 +162,8 @@ class Scheduler:
                     f"pid {handle.pid}" if handle.pid else f"Scrapyd job {handle.job}")  # fmt: skip
         return Event("started", schedule.name, crawl_id)
 
-    def reap(self) -> list[Event]:
-        """Record the runs that ended since the last call."""
+    def reap(self, now: datetime | None = None) -> list[Event]:
+        """Record the runs that ended since the last call (and learn ``auto`` intervals)."""
         events = []
         for name, active in list(self.active.items()):
             try:
@@ -171,6 +175,11 @@ class Scheduler:
                 continue
             del self.active[name]
             self.schedules.finish_run(active.crawl_id, code)
+            interval = self.schedules.adapt(
+                active.crawl_id, self.auto_bounds, now or datetime.now(UTC)
+            )
+            if interval is not None:
+                logger.info("Schedule %s: next run in %d s (learned)", name, interval)
             kind = "finished" if code == 0 else "failed"
             log = logger.info if code == 0 else logger.error
             log("Schedule %s: run %s %s (exit status %s)", name, active.crawl_id, kind, code)

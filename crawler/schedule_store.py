@@ -15,7 +15,16 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from crawler.schedule import ScheduleError, check_cron, iso, next_fire, zone
+from crawler.schedule import (
+    AUTO,
+    INITIAL_AUTO_SECONDS,
+    ScheduleError,
+    adapt_interval,
+    check_cron,
+    iso,
+    next_due,
+    zone,
+)
 from pipelines.store import Store, utc_now
 
 
@@ -70,12 +79,14 @@ class Schedule:
     paused: bool
     created_at: str
     next_run_at: str | None
+    interval_seconds: int | None = None
 
     @classmethod
     def from_row(cls, row: Mapping[str, Any]) -> Schedule:
         return cls(
             row["name"], row["cron"], row["timezone"], CrawlArgs.from_json(row["args"]),
             row["scrapyd"], bool(row["paused"]), row["created_at"], row["next_run_at"],
+            row["interval_seconds"],
         )  # fmt: skip
 
 
@@ -112,10 +123,20 @@ class ScheduleStore:
         check_cron(cron)
         if self.get(name) is not None:
             raise ScheduleError(f"schedule {name!r} exists (remove it first)")
+        interval = INITIAL_AUTO_SECONDS if cron == AUTO else None
         self.db.execute(
-            "INSERT INTO schedules (name, cron, timezone, args, scrapyd, created_at, next_run_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [name, cron, tz, args.to_json(), scrapyd, iso(now), iso(next_fire(cron, tz, now))],
+            "INSERT INTO schedules (name, cron, timezone, args, scrapyd, created_at, next_run_at, "
+            "interval_seconds) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                name,
+                cron,
+                tz,
+                args.to_json(),
+                scrapyd,
+                iso(now),
+                iso(next_due(cron, tz, INITIAL_AUTO_SECONDS, now)),
+                interval,
+            ],
         )
         return self.require(name)
 
@@ -141,7 +162,7 @@ class ScheduleStore:
     def set_paused(self, name: str, paused: bool, now: datetime) -> None:
         """Pause, or resume with the next due time counted from ``now`` (no catch-up burst)."""
         schedule = self.require(name)
-        due = iso(next_fire(schedule.cron, schedule.timezone, now))
+        due = iso(next_due(schedule.cron, schedule.timezone, schedule.interval_seconds, now))
         self._write(
             "UPDATE schedules SET paused = ?, next_run_at = ? WHERE name = ?",
             [int(paused), due, name],
@@ -149,7 +170,7 @@ class ScheduleStore:
 
     def advance(self, schedule: Schedule, now: datetime) -> str:
         """Set the next due time to the first fire after ``now``; return it."""
-        due = iso(next_fire(schedule.cron, schedule.timezone, now))
+        due = iso(next_due(schedule.cron, schedule.timezone, schedule.interval_seconds, now))
         self._write("UPDATE schedules SET next_run_at = ? WHERE name = ?", [due, schedule.name])
         return due
 
@@ -163,6 +184,25 @@ class ScheduleStore:
 
     def set_process(self, crawl_id: str, pid: int | None, job: str | None = None) -> None:
         self._write("UPDATE crawls SET pid = ?, scrapyd_job = ? WHERE id = ?", [pid, job, crawl_id])
+
+    def adapt(self, crawl_id: str, bounds: tuple[int, int], now: datetime) -> int | None:
+        """After a run of an ``auto`` schedule: learn its interval from the new articles the run
+        brought, and set the next due time from it. Returns the new interval (None: not auto)."""
+        row = next(iter(self.db.query(
+            "SELECT s.name, s.interval_seconds, c.stats FROM crawls AS c "
+            "JOIN schedules AS s ON s.name = c.schedule WHERE c.id = ? AND s.cron = ?",
+            [crawl_id, AUTO],
+        )), None)  # fmt: skip
+        if row is None:
+            return None
+        new = int(json.loads(row["stats"] or "{}").get("newsarc/chain/new", 0) or 0)
+        interval = adapt_interval(row["interval_seconds"] or INITIAL_AUTO_SECONDS, new, *bounds)
+        due = iso(next_due(AUTO, "UTC", interval, now))
+        self._write(
+            "UPDATE schedules SET interval_seconds = ?, next_run_at = ? WHERE name = ?",
+            [interval, due, row["name"]],
+        )
+        return interval
 
     def status_of(self, crawl_id: str) -> str | None:
         """The ``crawls`` status of a run (None if there is no such row)."""

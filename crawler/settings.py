@@ -120,6 +120,9 @@ NEWSARC_SCHEDULE_ON_STOP = "wait"
 NEWSARC_SCHEDULE_STOP_TIMEOUT = 60.0
 # Directory of the per-run log files of scheduled crawls.
 NEWSARC_SCHEDULE_LOG_DIR = "logs"
+# Bounds of the intervals learned by `--cron auto` schedules (seconds).
+NEWSARC_SCHEDULE_AUTO_MIN_SECONDS = 900
+NEWSARC_SCHEDULE_AUTO_MAX_SECONDS = 86400
 # Redis of a distributed crawl (set by `newsarc crawl --redis URL` / `store-worker --redis URL`).
 NEWSARC_REDIS_URL = ""
 # Prefix of the Redis keys of one distributed crawl (queue, seen-set, items, leases).

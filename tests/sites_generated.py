@@ -1,6 +1,7 @@
 """A generated news site on 127.0.0.1 for crawls across several workers: N articles, listings.
 
-``/`` links to the listing pages, each listing links to ``PER_LISTING`` articles. Every article
+``/`` links to the listing pages, each listing links to ``PER_LISTING`` articles; ``/feed/``
+is a WordPress-style RSS feed paged with ``?paged=N``, newest first (``feed_date``). Every article
 has its own words (seeded by its number), a date and NewsArticle markup, so each one is stored as
 a new article. ``delay`` slows every answer down (to kill a worker mid-crawl).
 """
@@ -13,8 +14,11 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.parse import parse_qsl
 
 PER_LISTING = 20
 WORDS = [
@@ -90,6 +94,27 @@ def home_html(articles: int) -> bytes:
     return f"<html><head><title>Generated news</title></head><body><ul>{links}</ul></body></html>".encode()
 
 
+FEED_PAGE = 10
+
+
+def feed_date(number: int) -> datetime:
+    """Feed date of an article: story 0 is the newest (2025-12-31), one day older per number."""
+    return datetime(2025, 12, 31, 8, tzinfo=UTC) - timedelta(days=number)
+
+
+def feed_xml(page: int, articles: int, base: str) -> bytes | None:
+    """A WordPress-style RSS page (``/feed/?paged=N``, newest first); None past the last page."""
+    numbers = range((page - 1) * FEED_PAGE, min(page * FEED_PAGE, articles))
+    if page < 1 or not numbers:
+        return None
+    items = "".join(
+        f"<item><title>Story {n}</title><link>{base}{article_path(n)}</link>"
+        f"<pubDate>{format_datetime(feed_date(n), usegmt=True)}</pubDate></item>"
+        for n in numbers
+    )
+    return f'<?xml version="1.0"?><rss version="2.0"><channel><title>Generated</title>{items}</channel></rss>'.encode()
+
+
 class GeneratedServer(ThreadingHTTPServer):
     daemon_threads = True
     articles = 0
@@ -115,7 +140,14 @@ class GeneratedHandler(BaseHTTPRequestHandler):
 
     def _route(self, articles: int) -> tuple[int, bytes, str]:
         html = "text/html; charset=utf-8"
-        path = self.path.split("?")[0]
+        path, _, query = self.path.partition("?")
+        if path == "/feed/":
+            paged = dict(parse_qsl(query)).get("paged", "1")
+            host = f"http://{self.headers.get('Host')}"
+            feed = feed_xml(int(paged) if paged.isdigit() else 0, articles, host)
+            return (
+                (200, feed, "application/rss+xml") if feed else (404, b"no such page", "text/plain")
+            )
         if path == "/":
             return 200, home_html(articles), html
         if path == "/robots.txt":

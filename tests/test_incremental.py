@@ -14,11 +14,19 @@ from scrapy.http import Response
 from scrapy.utils.test import get_crawler
 
 from crawler.demo.server import DemoSites
-from crawler.incremental import NotModified, SkipStoredMiddleware, entry_date, parse_since, too_old
+from crawler.incremental import (
+    NotModified,
+    SkipStoredMiddleware,
+    entry_date,
+    older_feed_page,
+    parse_since,
+    too_old,
+)
 from crawler.spiders.news import NewsSpider, _feed_entries, _news_dates
 from pipelines.items import Page
 from pipelines.store import Store
 from tests.conftest import FAST, run_newsarc
+from tests.sites_generated import feed_date, serve_generated
 
 QUICK = [*FAST, "-s", "NEWSARC_POOL_WORKERS=0"]  # extraction inline: no worker start-up
 
@@ -149,3 +157,52 @@ def test_since_filters_sitemap_and_feed_entries(demo_sites: DemoSites, tmp_path:
     assert not old & fetched
     assert {url for url, date in dated if date >= since} <= fetched
     assert _stats(db)[0]["newsarc/incremental/since_filtered"] >= len(old)
+
+
+@pytest.mark.parametrize(
+    ("url", "entries", "older"),
+    [
+        ("http://a.example/feed/", 10, "http://a.example/feed/?paged=2"),
+        ("http://a.example/feed/?paged=3", 10, "http://a.example/feed/?paged=4"),
+        ("http://a.example/?feed=rss2", 10, "http://a.example/?feed=rss2&paged=2"),
+        ("http://b.example/feeds/posts/default", 25,
+         "http://b.example/feeds/posts/default?start-index=26&max-results=25"),
+        ("http://b.example/feeds/posts/default?start-index=26&max-results=25", 25,
+         "http://b.example/feeds/posts/default?start-index=51&max-results=25"),
+        ("http://a.example/rss.xml", 10, None),
+    ],
+)  # fmt: skip
+def test_older_feed_page(url: str, entries: int, older: str | None) -> None:
+    assert older_feed_page(url, entries) == older
+
+
+@pytest.mark.parametrize(("backfill", "expected"), [(False, 10), (True, 31)])
+def test_backfill_pages_back_through_the_feed_until_since(
+    tmp_path: Path, backfill: bool, expected: int
+) -> None:
+    since = "2025-12-01"
+    with serve_generated(articles=60) as site:
+        process = run_newsarc(
+            "crawl", site.url + "feed/", "--allow-private", "--depth", "0", "--since", since,
+            *(["--backfill"] if backfill else []),
+            "--db", str(tmp_path / "news.db"), "--warc-dir", str(tmp_path / "warcs"), *QUICK,
+        )  # fmt: skip
+    assert process.returncode == 0, process.stderr[-2000:]
+    with Store(tmp_path / "news.db") as store:
+        stored = {row[0] for row in store.db.execute("SELECT url FROM articles")}
+    wanted = {u for n, u in enumerate(sorted(site.article_urls(), key=_number))
+              if feed_date(n).date().isoformat() >= since}  # fmt: skip
+    assert len(stored) == expected
+    assert stored <= wanted
+    assert len(wanted) == 31
+
+
+def _number(url: str) -> int:
+    return int(url.rsplit("story-", 1)[1].removesuffix(".html"))
+
+
+def test_backfill_needs_since(tmp_path: Path) -> None:
+    process = run_newsarc("crawl", "http://127.0.0.1:9/feed/", "--allow-private", "--backfill",
+                          "--db", str(tmp_path / "n.db"))  # fmt: skip
+    assert process.returncode == 1
+    assert "--backfill needs --since" in process.stderr

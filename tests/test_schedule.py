@@ -20,7 +20,9 @@ from crawler.cli import main
 from crawler.demo.server import DemoSites
 from crawler.schedule import ScheduleConfig, ScheduleError, next_fire, project_settings
 from crawler.schedule_daemon import LocalLauncher, Scheduler
+from crawler.schedule_health import source_health
 from crawler.schedule_store import CrawlArgs, Schedule, ScheduleStore
+from pipelines.items import Page
 from pipelines.store import Store
 
 REPO = Path(__file__).resolve().parent.parent
@@ -300,3 +302,47 @@ def test_once_runs_what_is_due_and_exits(tmp_path: Path) -> None:
     assert process.returncode == 0, process.stderr
     with Store(db) as store:
         assert ScheduleStore(store).runs() == []
+
+
+def _page(url: str, crawl_id: str, status: int = 200) -> Page:
+    return Page(url=url, final_url=url, status=status, headers={}, body=b"",
+                fetched_at="2026-01-05T08:00:00Z", crawl_id=crawl_id)  # fmt: skip
+
+
+def test_source_health_warns_when_a_source_suddenly_yields_nothing(tmp_path: Path) -> None:
+    with Store(tmp_path / "news.db") as store:
+        outcomes = [["new", "new"], ["new"], ["not_article", "followed"]]
+        for n, run in enumerate(outcomes):
+            crawl_id = store.start_crawl("crawl", {})
+            for i, outcome in enumerate(run):
+                store.record_page(_page(f"http://a.example/{n}-{i}", crawl_id), outcome)
+        store.record_page(_page("http://b.example/", crawl_id, status=503), "http-error")
+        health = {h.site: h for h in source_health(store)}
+    a, b = health["a.example"], health["b.example"]
+    assert a.new_per_run == [0, 1, 2]
+    assert a.warning is not None and "no new article" in a.warning
+    assert a.error_rate == 0 and a.article_share == 0.75
+    assert b.error_rate == 1.0 and b.warning is not None and "every fetch failed" in b.warning
+    result = CliRunner().invoke(main, ["sources", "--db", str(tmp_path / "news.db")])
+    assert result.exit_code == 0, result.output
+    assert "a.example" in result.output and "warning: a.example" in result.output
+
+
+def test_auto_interval_is_learned_from_new_articles(schedules: ScheduleStore) -> None:
+    schedules.add("wire", "auto", "UTC", CrawlArgs(urls=["http://a.example/"]), T0)
+    assert schedules.require("wire").next_run_at == "2026-01-05T09:00:00Z"
+    launcher = FakeLauncher()
+    scheduler = Scheduler(schedules, lambda s: launcher, auto_bounds=(900, 7200))
+    now = T0 + timedelta(hours=1)
+    for brought, expected in [(0, 5400), (0, 7200), (3, 3600), (5, 1800), (9, 900)]:
+        assert _kinds(scheduler.tick(now)) == [("started", "wire")]
+        crawl_id = schedules.runs("wire")[0].crawl_id
+        schedules.store.finish_crawl(crawl_id, "finished", {"newsarc/chain/new": brought})
+        launcher.started[-1][1].code = 0
+        scheduler.reap(now)
+        learned = schedules.require("wire")
+        assert learned.interval_seconds == expected
+        now += timedelta(seconds=expected)
+        assert learned.next_run_at == now.strftime("%Y-%m-%dT%H:%M:%SZ")
+    result = CliRunner().invoke(main, ["schedule", "list", "--db", str(schedules.store.path)])
+    assert "auto (15m)" in result.output

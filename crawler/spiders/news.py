@@ -7,7 +7,9 @@ Arguments (``scrapy crawl news -a …`` or ``newsarc crawl``):
 - ``sites``: path of a ``sites.toml``; ``site``: comma-separated names to keep from it;
 - ``depth``: link hops followed from a page (sitemaps and feeds do not count), default 2;
 - ``since``: ISO date; sitemap entries (``lastmod``, ``news:publication_date``) and feed items
-  (``pubDate``, ``published``/``updated``) dated before it are not requested.
+  (``pubDate``, ``published``/``updated``) dated before it are not requested;
+- ``backfill``: with ``since``, page back through feeds (WordPress ``?paged=N``, Blogger
+  ``start-index``/``max-results``) until an entry older than ``since`` (``crawler.incremental.older_feed_page``).
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from scrapy.http import Response, TextResponse
 from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 from w3lib.url import url_query_cleaner
 
-from crawler.incremental import UNCONDITIONAL_META, parse_since, too_old
+from crawler.incremental import UNCONDITIONAL_META, older_feed_page, parse_since, too_old
 from crawler.links import LinkFinder
 from crawler.recording import META_KEY
 from crawler.sites import SiteSpec, load_sites, spec_from_url
@@ -88,6 +90,7 @@ class NewsSpider(Spider):
         site: str | None = None,
         depth: str | int = 2,
         since: str | None = None,
+        backfill: str | bool = False,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -99,6 +102,9 @@ class NewsSpider(Spider):
         self.specs = specs
         self.max_depth = int(depth)
         self.since = parse_since(since)
+        self.backfill = str(backfill).lower() in ("1", "true", "yes", "on")
+        if self.backfill and self.since is None:
+            raise ValueError("backfill needs since (-a since=YYYY-MM-DD)")
         self.links = {s.name: LinkFinder(s) for s in specs}
 
     async def start(self) -> AsyncIterator[Any]:
@@ -172,12 +178,20 @@ class NewsSpider(Spider):
     def parse_feed(self, response: Response) -> Iterator[Any]:
         yield self.page(response, "feed")
         spec = self._spec(response)
-        for url, date in _feed_entries(response.body):
+        entries = _feed_entries(response.body)
+        reached_since = False
+        for url, date in entries:
             url = urljoin(response.url, url)
             if self._too_old(date):
+                reached_since = True
                 continue
             if self._same_site(url, spec):
                 yield self._request(url, "page", spec, self.parse_page, depth=0)
+        if self.backfill and entries and not reached_since:
+            older = older_feed_page(response.url, len(entries))
+            if older is not None and self._same_site(older, spec):
+                self._count("newsarc/backfill/feed_pages")
+                yield self._request(older, "feed", spec, self.parse_feed)
 
     def parse_page(self, response: Response) -> Iterator[Any]:
         if not isinstance(response, TextResponse):
