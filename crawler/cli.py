@@ -157,6 +157,8 @@ def crawl(
             raise ValueError("--backfill needs --since DATE")
         report = run_crawl(options)
     print_crawl_summary(report, db)
+    if report.stats.get("finish_reason") == "disk_full":  # see crawler/diskspace.py
+        raise click.ClickException("disk full: the crawl stopped early; free space, then run it again")
 
 
 def print_crawl_summary(report: CrawlReport, db: Path) -> None:
