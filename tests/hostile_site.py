@@ -213,6 +213,7 @@ class HostileSite:
         self.canary_connections = 0
         self.echoed: list[dict[str, str]] = []
         self.stopping = threading.Event()
+        self.gate = threading.Event()  # articles of the group "gated" wait for it
         self.lock = threading.Lock()
         self.served = threading.Condition()
         self.served_count = 0
@@ -230,6 +231,8 @@ class HostileSite:
         if path == "/robots.txt":
             return Reply(200, [("Content-Type", "text/plain")], b"User-agent: *\nAllow: /\n")
         if path.startswith("/news/2025/07/12/"):
+            if "/gated-" in path:
+                self.gate.wait(60)
             if "/many-" in path:
                 self.stopping.wait(0.05)  # a little latency, so a crawl of /many/ takes a while
             key = path.rsplit("/", 1)[1].removesuffix(".html")
@@ -392,6 +395,8 @@ class Handler(BaseHTTPRequestHandler):
             if parts.path in ("/safety/echo", "/safety/cookie-then-redirect"):
                 headers = {k.lower(): v for k, v in self.headers.items()}
                 site.echoed.append({"path": parts.path, **headers})
+        with site.served:  # a request arrived: waiters on hits re-check
+            site.served.notify_all()
         try:
             reply = site.route(parts.path, parse_qs(parts.query))
             if callable(reply):

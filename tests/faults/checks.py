@@ -45,8 +45,17 @@ def responses(path: Path) -> tuple[list[int], list[ReadProblem]]:
     return offsets, problems
 
 
+def warcio_check(warcs: Path) -> None:
+    """``warcio check`` accepts every (closed) WARC file of ``warcs``."""
+    files = sorted(warcs.glob("*.warc.gz"))
+    if files:
+        check = subprocess.run(["warcio", "check", *map(str, files)], capture_output=True,
+                               text=True, check=False)  # fmt: skip
+        assert check.returncode == 0, check.stdout[-2000:]
+
+
 def repair_and_check_warcs(warcs: Path, checked: set[str] | None = None) -> int:
-    """Repair ``.open`` files; every file then passes ``warcio check`` and reads without problems.
+    """Repair ``.open`` files; every file then reads without a problem (see also warcio_check).
 
     Returns the number of complete response records lost by repair (must be 0: only the torn
     record at the end of an ``.open`` file may go). Names in ``checked`` are not checked again
@@ -62,10 +71,6 @@ def repair_and_check_warcs(warcs: Path, checked: set[str] | None = None) -> int:
         lost += len(set(before) - set(after))
     files = [p for p in sorted(warcs.glob("*.warc.gz")) if p.name not in checked]
     checked.update(p.name for p in files)
-    if files:
-        check = subprocess.run(["warcio", "check", *map(str, files)], capture_output=True,
-                               text=True, check=False)  # fmt: skip
-        assert check.returncode == 0, check.stdout[-2000:]
     for path in files:
         assert responses(path)[1] == [], path
     return lost

@@ -1,11 +1,12 @@
 """kill -9 of a crawl at random moments (issue 6, case 7).
 
-The same crawl of 40 articles is killed 10 times at different points (after k responses served,
-plus a random delay), each time on the same database and WARC directory. After each kill: the
+Two sequences run side by side, each on its own database and WARC directory, each crawling its
+own 40 articles: a crawl is started, killed with SIGKILL after k article requests reached the
+server plus a random delay, and started again, six times with growing k. After each kill: the
 database passes ``PRAGMA integrity_check`` and FTS matches ``articles``; the ``.open`` WARC file is
-repaired without losing a complete record; every WARC file passes ``warcio check``; every stored
-article points at an existing record. Then the crawl runs to its end and every article of the site
-is stored exactly once.
+repaired without losing a complete record; every WARC file reads without a problem; every
+stored article points at an existing record. Then the crawl runs to its end: every article of
+the site is stored exactly once, and every WARC file passes ``warcio check``.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import sqlite3
 import subprocess
 import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -27,11 +29,13 @@ from tests.faults.checks import (
     crawl_command,
     crawl_env,
     repair_and_check_warcs,
+    warcio_check,
 )
 from tests.hostile_site import HostileSite, good_path, serve_hostile_site
 
 ARTICLES = 40
-KILL_AFTER = [1, 2, 3, 4, 6, 8, 10, 13, 16, 20]  # responses served in the run before the kill
+KILL_AFTER = {"killa": [1, 3, 6, 10, 15, 21], "killb": [2, 4, 8, 12, 18, 25]}
+"""Article requests served in a run before its kill, per sequence (12 kills in all)."""
 
 
 @pytest.fixture(scope="module")
@@ -40,10 +44,14 @@ def site() -> Iterator[HostileSite]:
         yield served
 
 
-def _served_after(site: HostileSite, process: subprocess.Popen[bytes], count: int) -> bool:
-    """Wait until ``count`` more responses are served (True) or the crawl ends first (False)."""
+def _requested(site: HostileSite, group: str) -> int:
+    return sum(n for path, n in site.hits.items() if f"/{group}-good-story-" in path)
+
+
+def _requests_reach(site: HostileSite, group: str, process: subprocess.Popen[bytes], count: int) -> bool:
+    """Wait until ``count`` more article requests reached the server (True) or the crawl ends."""
     with site.served:
-        target = site.served_count + count
+        target = _requested(site, group) + count
 
     def notify_on_exit() -> None:
         process.wait()
@@ -53,22 +61,21 @@ def _served_after(site: HostileSite, process: subprocess.Popen[bytes], count: in
     threading.Thread(target=notify_on_exit, daemon=True).start()
     with site.served:
         site.served.wait_for(
-            lambda: site.served_count >= target or process.poll() is not None, timeout=120
+            lambda: _requested(site, group) >= target or process.poll() is not None, timeout=120
         )
-        return site.served_count >= target and process.poll() is None
+        return _requested(site, group) >= target and process.poll() is None
 
 
-def test_kill_9_at_random_moments_loses_nothing_and_the_crawl_converges(
-    site: HostileSite, tmp_path: Path
-) -> None:
-    db, warcs = tmp_path / "news.db", tmp_path / "warcs"
-    command = crawl_command(f"{site.base}/many/?count={ARTICLES}", db, warcs)
-    rng = random.Random(6)
+def _kill_sequence(site: HostileSite, base: Path, group: str) -> tuple[int, int]:
+    """Run the kills of one sequence; returns (runs killed mid-crawl, complete records lost)."""
+    db, warcs = base / "news.db", base / "warcs"
+    command = crawl_command(f"{site.base}/many/?count={ARTICLES}&group={group}", db, warcs)
+    rng = random.Random(group)
     killed, lost, checked = 0, 0, set[str]()
-    for count in KILL_AFTER:
+    for count in KILL_AFTER[group]:
         process = subprocess.Popen(command, cwd=REPO, env=crawl_env(),
                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
-        if _served_after(site, process, count):
+        if _requests_reach(site, group, process, count):
             threading.Event().wait(rng.uniform(0.0, 0.3))  # a random moment after that point
             process.send_signal(signal.SIGKILL)
             killed += 1
@@ -78,17 +85,29 @@ def test_kill_9_at_random_moments_loses_nothing_and_the_crawl_converges(
         lost += repair_and_check_warcs(warcs, checked)
         if db.exists():
             assert_rows_point_at_records(db, warcs)
-    assert killed >= 8, f"only {killed} runs were killed mid-crawl"
-    assert lost == 0
     final = subprocess.run(command, cwd=REPO, env=crawl_env(), capture_output=True, text=True,
                            check=False)  # fmt: skip
     assert final.returncode == 0, final.stderr[-3000:]
-    assert_database_sound(db)
-    assert repair_and_check_warcs(warcs, checked) == 0
-    assert_rows_point_at_records(db, warcs)
-    with sqlite3.connect(db) as conn:
-        rows = conn.execute("SELECT url, count(*) FROM articles GROUP BY url").fetchall()
-    stored = {url.split("/", 3)[3]: n for url, n in rows}
-    expected = {good_path("many", n).lstrip("/") for n in range(ARTICLES)}
-    assert set(stored) == expected
-    assert set(stored.values()) == {1}
+    return killed, lost
+
+
+def test_kill_9_at_random_moments_loses_nothing_and_the_crawl_converges(
+    site: HostileSite, tmp_path: Path
+) -> None:
+    with ThreadPoolExecutor(len(KILL_AFTER)) as pool:
+        futures = {g: pool.submit(_kill_sequence, site, tmp_path / g, g) for g in KILL_AFTER}
+        results = {g: f.result() for g, f in futures.items()}
+    killed = sum(k for k, _ in results.values())
+    assert killed >= 10, f"only {killed} runs were killed mid-crawl"
+    assert sum(lost for _, lost in results.values()) == 0
+    for group in KILL_AFTER:
+        db, warcs = tmp_path / group / "news.db", tmp_path / group / "warcs"
+        assert_database_sound(db)
+        assert repair_and_check_warcs(warcs) == 0
+        warcio_check(warcs)
+        assert_rows_point_at_records(db, warcs)
+        with sqlite3.connect(db) as conn:
+            rows = conn.execute("SELECT url, count(*) FROM articles GROUP BY url").fetchall()
+        stored = {url.split("/", 3)[3]: n for url, n in rows}
+        assert set(stored) == {good_path(group, n).lstrip("/") for n in range(ARTICLES)}
+        assert set(stored.values()) == {1}
