@@ -69,9 +69,10 @@ def _take(record: WarcRecord) -> _Pending:
     block = record.reader.read()
     pairs = [(str(k), str(v)) for k, v in record.headers.astuples()]
     fields = WarcFields.from_pairs(_type_name(record), pairs)
-    head = len(record.headers.status_line_bytes) + 4  # version line CRLF ... blank line CRLF
+    head = len(record.headers.status_line_bytes or b"") + 4  # version line CRLF ... CRLF
     head += sum(len(k) + len(v) + 4 for k, v in record.headers.items_bytes())  # "k: v" CRLF
-    return fields, block, record.stream_pos, record.content_length, head + len(block) + 4
+    declared = record.content_length
+    return fields, block, record.stream_pos, declared, head + declared + 4
 
 
 def _type_name(record: WarcRecord) -> str:

@@ -73,3 +73,15 @@ def test_second_crawl_of_unchanged_pages_writes_revisits(
     types = [t for path in new_files for t, _, _ in _records(path)]
     assert types.count("revisit") > 0
     assert not [p for p in warcs.iterdir() if p.name.endswith(".open")]
+
+
+def test_request_record_is_the_request_sent(demo_crawl: CrawlResult) -> None:
+    path = sorted(demo_crawl.warc_dir.glob("*.warc.gz"))[0]
+    with path.open("rb") as fh:
+        requests = [r for r in ArchiveIterator(fh) if r.rec_type == "request"]
+        assert requests
+        for record in requests:
+            headers = record.http_headers
+            assert headers.get_header("User-Agent", "").startswith("newsarc/")
+            assert "gzip" in headers.get_header("Accept-Encoding", "")
+            assert headers.get_header("Host")
