@@ -94,14 +94,10 @@ ORDER BY {order} LIMIT :window
 RANK_LIMIT = 5000
 """Queries matching more articles than this list the most recently stored first: bm25 must
 score every match, and a word found in most articles would cost O(store size)."""
-_SNIPPET_SQL = """
-SELECT snippet(articles_fts, 1, '\x02', '\x03', '…', 16) AS snippet
-FROM articles_fts WHERE articles_fts MATCH :query AND rowid = :id
-"""
-_DETAIL_SQL = f"""
-SELECT {_HIT_COLUMNS} FROM articles AS a LEFT JOIN stories AS s ON s.id = a.story_id
-WHERE a.id = :id
-"""
+_DETAIL_SQL = (
+    f"SELECT {_HIT_COLUMNS} FROM articles AS a LEFT JOIN stories AS s ON s.id = a.story_id "
+    "WHERE a.id IN ({ids})"
+)
 HIGHLIGHT = ("\x02", "\x03")
 """Markers around matched terms in ``snippet`` (see :func:`mark`)."""
 
@@ -189,32 +185,65 @@ def search(
     """
     db = _db(store)
     filters = filters or Filters()
-    results: list[dict[str, Any]] = []
-    for hit in _best_hits(db, text, filters, limit, copies):
-        chosen = hit
-        if not copies and not hit["is_representative"]:
-            rep = _representative_hit(db, text, filters, hit["story_id"])
-            chosen = rep or hit
-        found = _run(db, text, _SNIPPET_SQL, {"query": text, "id": chosen["id"]})
-        detail = _run(db, text, _DETAIL_SQL, {"id": chosen["id"]})
-        results.extend({**row, **found[0]} for row in detail[:1] if found)
-    return results
+    ids = [hit["id"] for hit in _best_hits(db, text, filters, limit, copies)]
+    if not copies:
+        ids = _prefer_representatives(db, text, filters, ids)
+    snippets = _matching(db, text, ids, snippet=True)
+    marks = ", ".join("?" * len(ids))
+    cursor = db.conn.execute(_DETAIL_SQL.format(ids=marks), ids)
+    names = [d[0] for d in cursor.description]
+    details = {row[0]: dict(zip(names, row, strict=True)) for row in cursor.fetchall()}
+    return [details[i] | {"snippet": snippets[i]} for i in ids if i in details and i in snippets]
 
 
-def _representative_hit(
-    db: Database, text: str, filters: Filters, story_id: int
-) -> dict[str, Any] | None:
-    """Return the representative of a story if it matches the query and filters too."""
-    rep = db.execute("SELECT representative_id FROM stories WHERE id = ?", [story_id]).fetchone()
-    if rep is None or rep[0] is None:
-        return None
-    if not _run(db, text, "SELECT rowid FROM articles_fts WHERE articles_fts MATCH :query "
-                "AND rowid = :rep", {"query": text, "rep": rep[0]}):  # fmt: skip
-        return None
+def _matching(db: Database, text: str, ids: list[int], *, snippet: bool) -> dict[int, str]:
+    """Return {id: snippet or ""} for those of ``ids`` that match ``text``, in one query.
+
+    The ids go in as a rowid range (which FTS5 seeks to) plus a plain filter: asking FTS5
+    for each rowid alone would evaluate a phrase or prefix query once per row.
+    """
+    if not ids:
+        return {}
+    column = "snippet(articles_fts, 1, '\x02', '\x03', '…', 16)" if snippet else "''"
+    marks = ", ".join("?" * len(ids))
+    sql = (
+        f"SELECT rowid, {column} FROM articles_fts WHERE articles_fts MATCH ? "
+        f"AND rowid BETWEEN ? AND ? AND +rowid IN ({marks})"
+    )
+    try:
+        rows = db.conn.execute(sql, [text, min(ids), max(ids), *ids]).fetchall()
+    except sqlite3.OperationalError as exc:
+        raise _query_error(text, exc) from None
+    return {int(row[0]): str(row[1]) for row in rows}
+
+
+def _prefer_representatives(db: Database, text: str, filters: Filters, ids: list[int]) -> list[int]:
+    """Replace each hit by its story's representative when that copy matches too."""
+    if not ids:
+        return ids
+    marks = ", ".join("?" * len(ids))
+    reps = dict(
+        db.conn.execute(
+            "SELECT a.id, s.representative_id FROM articles AS a JOIN stories AS s "
+            f"ON s.id = a.story_id WHERE a.id IN ({marks}) AND s.representative_id != a.id",
+            ids,
+        ).fetchall()
+    )
+    if not reps:
+        return ids
+    matching = set(_matching(db, text, sorted(set(reps.values())), snippet=False))
     conditions, params = filters.sql()
-    rows = _run(db, text, f"SELECT a.id FROM articles AS a WHERE a.id = :rep {conditions}",
-                {**params, "rep": rep[0]})  # fmt: skip
-    return rows[0] if rows else None
+    wanted = [rep for rep in set(reps.values()) if rep in matching]
+    allowed = {
+        row["id"]
+        for row in _run(
+            db, text,
+            f"SELECT a.id FROM articles AS a WHERE a.id IN ({', '.join(map(str, wanted)) or 'NULL'})"
+            f" {conditions}",
+            params,
+        )
+    }  # fmt: skip
+    return [reps[i] if reps.get(i) in allowed else i for i in ids]
 
 
 def get_article(store: Store | Database, id_or_url: str) -> dict[str, Any] | None:

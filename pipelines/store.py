@@ -32,6 +32,9 @@ logger = logging.getLogger(__name__)
 
 CRAWL_KINDS = ("crawl", "replay", "demo")
 
+DEFAULT_CACHE_MB = 256
+"""SQLite page cache per connection, in MiB (``NEWSARC_STORE_CACHE_MB``)."""
+
 _VERSION_FIELDS = (
     "title", "text", "text_hash", "word_count", "published", "fetched_at", "warc_file",
     "warc_offset", "warc_length", "crawl_id", "extractor_version",
@@ -72,23 +75,44 @@ class Store:
     """
 
     def __init__(
-        self, path: str | Path, dedup: DedupConfig | None = None, *, create: bool = True
+        self,
+        path: str | Path,
+        dedup: DedupConfig | None = None,
+        *,
+        create: bool = True,
+        cache_mb: int = DEFAULT_CACHE_MB,
     ) -> None:
-        """Open (``create=True``: create and migrate) the database at ``path``."""
+        """Open (``create=True``: create and migrate) the database at ``path``.
+
+        ``cache_mb``: SQLite page cache of this connection (a writer inserting LSH keys and
+        FTS postings at random places of a large file needs its hot pages in memory).
+        """
+        if cache_mb < 1:
+            raise ValueError(f"cache_mb must be >= 1, got {cache_mb!r}")
         self.path = Path(path)
         self.dedup = dedup or DedupConfig()
         self.db = open_database(self.path, create=create)
+        self.db.execute(f"PRAGMA cache_size = {-1024 * int(cache_mb)}")
         self._fts_watermark: int | None = None
         """Articles with a larger id are not in the FTS index yet (inside a transaction)."""
 
     @classmethod
     def from_settings(cls, settings: Mapping[str, Any], *, create: bool = True) -> Store:
-        """Open the store named by ``NEWSARC_STORE_PATH`` with ``NEWSARC_DEDUP_*`` settings.
+        """Open the store named by ``NEWSARC_STORE_PATH`` with ``NEWSARC_DEDUP_*`` settings and
+        ``NEWSARC_STORE_CACHE_MB``.
 
         Raises ValueError naming the setting and the value when one is invalid.
         """
         path = settings.get("NEWSARC_STORE_PATH") or "news.db"
-        return cls(path, DedupConfig.from_settings(settings), create=create)
+        raw = settings.get("NEWSARC_STORE_CACHE_MB") or DEFAULT_CACHE_MB
+        try:
+            cache_mb = int(raw)
+        except (TypeError, ValueError):
+            raise ValueError(f"invalid NEWSARC_STORE_CACHE_MB={raw!r}: expected int") from None
+        if cache_mb < 1:
+            raise ValueError(f"invalid NEWSARC_STORE_CACHE_MB={raw!r}: must be >= 1")
+        dedup = DedupConfig.from_settings(settings)
+        return cls(path, dedup, create=create, cache_mb=cache_mb)
 
     def close(self) -> None:
         """Close the connection (uncommitted work is rolled back)."""
