@@ -7,6 +7,7 @@ must finish, and the group's good articles must still be stored.
 
 from __future__ import annotations
 
+import sqlite3
 import subprocess
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -240,12 +241,16 @@ def test_redirects_to_private_addresses_are_refused_before_connecting(
     assert "resolves to the private address 169.254.169.254" in crawls["safety"].stderr
 
 
-def test_file_data_and_ftp_urls_are_never_fetched(crawls: dict[str, Crawled]) -> None:
+def test_file_data_and_ftp_urls_are_never_fetched(
+    crawls: dict[str, Crawled], hostile_site: HostileSite
+) -> None:
     # The spider keeps only http(s) links; the guard refuses any other scheme (test_safety.py).
-    urls = list(crawls["safety"].pages())
-    assert not [u for u in urls if u.startswith(("file:", "data:", "ftp:"))]
-    # Scrapy does not follow a redirect to file: (the 302 itself is a named skip):
-    assert crawls["safety"].pages()["/safety/to-file"][0] == "http_error"
+    with sqlite3.connect(crawls["safety"].db) as conn:
+        urls = [u for (u,) in conn.execute("SELECT url FROM pages UNION SELECT final_url FROM pages")]
+    assert urls and not [u for u in urls if not u.startswith("http://")]
+    # Scrapy does not follow the redirect to file:///etc/passwd; the 302 is not stored either.
+    assert hostile_site.hits["/safety/to-file"] == 1
+    assert "/safety/to-file" not in crawls["safety"].pages()
 
 
 def test_cookies_and_authorization_stay_on_their_domain_after_a_redirect(
@@ -257,3 +262,19 @@ def test_cookies_and_authorization_stay_on_their_domain_after_a_redirect(
     assert after["host"].startswith("localhost:")
     assert "authorization" not in after
     assert "cookie" not in after
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="archive.reader decodes Content-Encoding without a size limit: the 65 KB gzip bomb "
+    "the crawl archived (as received, before decompression) expands to 64 MB when read back",
+)
+def test_an_archived_gzip_bomb_stays_bounded_when_read_back(crawls: dict[str, Crawled]) -> None:
+    from archive.reader import iter_responses
+
+    sizes = [
+        len(r.body)
+        for path in crawls["limits"].warc_dir.glob("*.warc.gz")
+        for r in iter_responses(path, lambda problem: None)
+    ]
+    assert max(sizes) <= 8 * 1024 * 1024  # the crawl's DOWNLOAD_MAXSIZE in these tests
