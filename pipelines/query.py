@@ -6,7 +6,6 @@ only reads (the FTS integrity check in :func:`stats` is FTS5's read-only 'integr
 
 from __future__ import annotations
 
-import difflib
 import json
 import sqlite3
 from collections.abc import Iterator
@@ -16,8 +15,16 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from pipelines import versions
 from pipelines.store import Store
 from pipelines.urls import canonicalize_url
+from pipelines.versions import word_diff
+
+__all__ = [
+    "EXPORT_FIELDS", "HIGHLIGHT", "RANK_LIMIT", "Filters", "QueryError", "export_rows",
+    "fts_consistent", "get_article", "history", "list_stories", "mark", "quote_terms",
+    "ranking", "search", "stats", "word_diff",
+]  # fmt: skip
 
 EXPORT_FIELDS = (
     "url", "canonical_url", "site", "title", "author", "published", "language", "text",
@@ -287,36 +294,7 @@ def get_article(store: Store | Database, id_or_url: str) -> dict[str, Any] | Non
 
 def history(store: Store | Database, article_id: int) -> list[dict[str, Any]]:
     """Return the texts of an article, oldest first, the current one last (``current``)."""
-    db = _db(store)
-    columns = "title, text, text_hash, fetched_at, warc_file, warc_offset, crawl_id"
-    rows = [
-        dict(row, current=False)
-        for row in db.query(
-            f"SELECT {columns} FROM article_versions WHERE article_id = ? ORDER BY fetched_at, id",
-            [article_id],
-        )
-    ]
-    current = list(db.query(f"SELECT {columns} FROM articles WHERE id = ?", [article_id]))
-    return rows + [dict(row, current=True) for row in current]
-
-
-def word_diff(old: str, new: str, context: int = 6) -> list[str]:
-    """Return the changes from ``old`` to ``new`` word by word: one line per change, with
-    ``context`` words around it, removed words as ``[-...-]`` and added ones as ``{+...+}``."""
-    a, b = old.split(), new.split()
-    lines = []
-    matcher = difflib.SequenceMatcher(a=a, b=b, autojunk=False)
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-        if tag == "equal":
-            continue
-        parts = [" ".join(a[max(0, i1 - context) : i1])]
-        if i2 > i1:
-            parts.append("[-" + " ".join(a[i1:i2]) + "-]")
-        if j2 > j1:
-            parts.append("{+" + " ".join(b[j1:j2]) + "+}")
-        parts.append(" ".join(a[i2 : i2 + context]))
-        lines.append(" ".join(part for part in parts if part))
-    return lines
+    return versions.history(_db(store), article_id)
 
 
 def list_stories(

@@ -2,8 +2,11 @@
 
 Every copy of a story is its own ``articles`` row (its URL is evidence) with a shared
 ``story_id``; exact copies are found by text hash, near copies by MinHash LSH band keys kept
-in ``lsh_buckets`` and confirmed by the estimated Jaccard similarity of stored signatures.
-The schema lives in :mod:`pipelines.migrations`; this module only reads and writes rows.
+in ``lsh_buckets`` and confirmed by the estimated Jaccard similarity of stored signatures
+(:mod:`pipelines.stories` groups them, independently of arrival order). A changed text at a
+known URL keeps the earlier one in ``article_versions``. New articles enter the FTS5 index
+once per transaction. The schema lives in :mod:`pipelines.migrations`; this module only
+reads and writes rows.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from pipelines import stories
+from pipelines import stories, versions
 from pipelines.dedup import EMPTY_TEXT_HASH, DedupConfig, prepare, signature
 from pipelines.items import Article, Page
 from pipelines.migrations import StoreError, open_database
@@ -35,11 +38,6 @@ CRAWL_KINDS = ("crawl", "replay", "demo")
 DEFAULT_CACHE_MB = 256
 """SQLite page cache per connection, in MiB (``NEWSARC_STORE_CACHE_MB``)."""
 
-_VERSION_FIELDS = (
-    "title", "text", "text_hash", "word_count", "published", "fetched_at", "warc_file",
-    "warc_offset", "warc_length", "crawl_id", "extractor_version",
-)  # fmt: skip
-"""Columns of ``articles`` kept for each earlier text in ``article_versions``."""
 
 _CONTENT_FIELDS = (
     "canonical_url", "site", "title", "author", "published", "language", "site_name",
@@ -354,9 +352,9 @@ class Store:
             and existing["fetched_at"]
             and (article.fetched_at < existing["fetched_at"])
         ):
-            _keep_version(self.db, article_id, _row(article), existing["fetched_at"])
+            versions.keep(self.db, article_id, _row(article), existing["fetched_at"])
             return SaveResult(article_id, story_id, "older-version")
-        _keep_current_version(self.db, article_id, article.fetched_at or utc_now())
+        versions.keep_current(self.db, article_id, article.fetched_at or utc_now())
         if self._fts_watermark is not None and article_id > self._fts_watermark:
             self._sync_fts()  # the update trigger removes the old text from the index
         self._release_index(article_id, existing["text_hash"])
@@ -407,24 +405,6 @@ def _row(article: Article) -> dict[str, Any]:
         "warc_offset": article.warc_offset, "warc_length": article.warc_length,
         "crawl_id": article.crawl_id, "extractor_version": article.extractor_version,
     }  # fmt: skip
-
-
-def _keep_version(db: Database, article_id: int, row: Mapping[str, Any], replaced_at: str) -> None:
-    """Keep a text of ``article_id`` in ``article_versions`` (once per distinct text)."""
-    values = {"article_id": article_id, **{f: row[f] for f in _VERSION_FIELDS},
-              "replaced_at": replaced_at}  # fmt: skip
-    sql = _insert_sql("article_versions", values).replace("INSERT", "INSERT OR IGNORE", 1)
-    db.execute(sql, list(values.values()))
-
-
-def _keep_current_version(db: Database, article_id: int, replaced_at: str) -> None:
-    """Copy the current text of ``article_id`` to ``article_versions`` before it is replaced."""
-    columns = ", ".join(_VERSION_FIELDS)
-    db.execute(
-        f"INSERT OR IGNORE INTO article_versions (article_id, {columns}, replaced_at) "
-        f"SELECT id, {columns}, ? FROM articles WHERE id = ?",
-        [replaced_at, article_id],
-    )
 
 
 def _insert_sql(table: str, row: Mapping[str, Any]) -> str:
