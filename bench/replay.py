@@ -221,11 +221,14 @@ def warm_up(pool: object, workers: int) -> None:
 
 
 def bench_e2e(path: Path, directory: Path) -> float:
+    """Articles/s with 1 worker, 2 workers and all cores; returns the 2-worker speed-up."""
     cores = os.cpu_count() or 1
-    rates = {}
-    for workers in sorted({1, cores}):
+    rates, cpu = {}, (0.0, 0.0)
+    for workers in sorted({1, 2, cores}):
         seconds, stored, main_cpu, worker_cpu = replay_once(path, workers, directory)
         rates[workers] = stored / seconds
+        if workers == 1:
+            cpu = (main_cpu / stored, worker_cpu / stored)
         print(
             f"  {workers} worker(s){'':30} {stored / seconds:7.1f} articles/s  "
             f"({stored} articles, {seconds:.1f} s; CPU per article: main process "
@@ -234,7 +237,13 @@ def bench_e2e(path: Path, directory: Path) -> float:
     load = os.getloadavg()[0]
     busy = "  (machine busy: scaling figures are not meaningful)" if load > cores else ""
     print(f"  load average during the run: {load:.1f} on {cores} cores{busy}")
-    return rates[cores] / rates[1] if cores > 1 else 1.0
+    main_ms, extract_ms = cpu
+    for cores_free in sorted({cores, 4}):
+        one = max(main_ms, extract_ms, (main_ms + extract_ms) / cores_free)
+        two = max(main_ms, extract_ms / 2, (main_ms + extract_ms) / cores_free)
+        print(f"  CPU-bound ceiling of 2 workers / 1 worker on {cores_free} idle cores "
+              f"(from the CPU per article above): {one / two:.2f}x")  # fmt: skip
+    return rates[2] / rates[1]
 
 
 def verdict(ok: bool) -> str:
@@ -285,9 +294,7 @@ def run_write(directory: Path) -> None:
 def run_e2e(path: Path, directory: Path, pages: int) -> None:
     print(f"(3) end-to-end replay of {pages} pages into a fresh database")
     scale = bench_e2e(e2e_file(path, directory, pages), directory)
-    print(
-        f"  all cores / 1 worker: {scale:.2f}x  [target >= 1.7x with 2 workers: {verdict(scale >= 1.7)}]"
-    )
+    print(f"  2 workers / 1 worker: {scale:.2f}x  [target >= 1.7x: {verdict(scale >= 1.7)}]")
 
 
 if __name__ == "__main__":
