@@ -145,6 +145,9 @@ class LeasingScheduler(Scheduler):  # type: ignore[misc]
 
     crawler: Crawler
     config: RedisConfig
+    worker: str
+    next_beat: float
+    stopping: bool
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> LeasingScheduler:

@@ -64,7 +64,7 @@ class StoreWorker:
             logger.warning("Recovered %d page(s) an earlier store worker had not stored", moved)
         return moved
 
-    def step(self, timeout: float = 1.0) -> int:
+    def step(self, timeout: int = 1) -> int:
         """Store one batch (waiting up to ``timeout`` for the first page); return its size."""
         first = self.client.blmove(self.items, self.processing, timeout, "LEFT", "RIGHT")
         if first is None:

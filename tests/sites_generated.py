@@ -3,7 +3,8 @@
 ``/`` links to the listing pages, each listing links to ``PER_LISTING`` articles; ``/feed/``
 is a WordPress-style RSS feed paged with ``?paged=N``, newest first (``feed_date``). Every article
 has its own words (seeded by its number), a date and NewsArticle markup, so each one is stored as
-a new article. ``delay`` slows every answer down (to kill a worker mid-crawl).
+a new article. ``delay`` slows every answer down (to kill a worker mid-crawl); ``gate`` holds
+every answer until it is set (to let several crawlers start before any of them gets work).
 """
 
 from __future__ import annotations
@@ -119,6 +120,7 @@ class GeneratedServer(ThreadingHTTPServer):
     daemon_threads = True
     articles = 0
     delay = 0.0
+    gate: threading.Event | None = None
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """A crawler killed mid-request resets its connections: not an error of the site."""
@@ -129,6 +131,8 @@ class GeneratedHandler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         server: Any = self.server
+        if server.gate is not None:
+            server.gate.wait(timeout=120)  # held until every crawler is up (a fair start)
         if server.delay:
             time.sleep(server.delay)  # a slow site, not a readiness wait
         status, body, ctype = self._route(server.articles)
@@ -176,10 +180,13 @@ class GeneratedSite:
 
 
 @contextlib.contextmanager
-def serve_generated(articles: int, delay: float = 0.0) -> Iterator[GeneratedSite]:
+def serve_generated(
+    articles: int, delay: float = 0.0, gate: threading.Event | None = None
+) -> Iterator[GeneratedSite]:
     server = GeneratedServer(("127.0.0.1", 0), GeneratedHandler)
     server.articles = articles
     server.delay = delay
+    server.gate = gate
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
                               daemon=True)  # fmt: skip
     thread.start()

@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import redis
 from click.testing import CliRunner
 from scrapy import Request
 from scrapy.utils.request import request_from_dict
@@ -146,10 +147,16 @@ def test_unreachable_redis_is_one_clear_line(command: str, tmp_path: Path) -> No
 
 @needs_redis
 def test_two_workers_share_the_frontier(redis_url: str, tmp_path: Path) -> None:
-    with serve_generated(articles=150) as site:
+    gate = threading.Event()
+    # slow enough, and few requests in flight per worker, so that both take part: an idle worker
+    # looks at the queue again at Scrapy's engine heartbeat (5 s)
+    few = ["-s", "CONCURRENT_REQUESTS=2"]
+    with serve_generated(articles=100, delay=0.1, gate=gate) as site:
         started = time.monotonic()
-        workers = [_crawler(site, redis_url, "share", tmp_path, f"w{i}") for i in (1, 2)]
+        workers = [_crawler(site, redis_url, "share", tmp_path, f"w{i}", *few) for i in (1, 2)]
         store = _store_worker(redis_url, "share", tmp_path / "news.db")
+        _wait_for_heartbeats(redis_url, "share", 2, workers)
+        gate.set()
         for process in [*workers, store]:
             _finish(process)
         seconds = time.monotonic() - started
@@ -186,6 +193,17 @@ def test_killed_worker_leaves_the_frontier_to_the_other(redis_url: str, tmp_path
     stored = _stored(tmp_path / "news.db")
     assert set(stored) == site.article_urls()
     assert set(stored.values()) == {1}
+
+
+def _wait_for_heartbeats(url: str, prefix: str, count: int,
+                         workers: list[subprocess.Popen[str]]) -> None:  # fmt: skip
+    """Until ``count`` crawlers have opened their scheduler (their heartbeat keys in Redis)."""
+    client = redis.Redis.from_url(url)
+    deadline = time.monotonic() + 120
+    while len(list(client.scan_iter(match=f"{prefix}:workers:*"))) < count:
+        assert all(w.poll() is None for w in workers), "a crawler exited before it started"
+        assert time.monotonic() < deadline, "crawlers did not start within 120 s"
+        time.sleep(0.1)  # polling a condition in Redis, not guessing readiness
 
 
 def _partial(directory: Path) -> list[Path]:
