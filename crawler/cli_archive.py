@@ -147,6 +147,8 @@ def repair(paths: tuple[Path, ...], force: bool) -> None:
     """
     from archive.repair import repair_paths
 
+    if not paths and not Path("warcs").is_dir():
+        raise click.ClickException("no ./warcs directory here: give the WARC directory or files")
     results = repair_paths(list(paths) or [Path("warcs")], force=force)
     for result in results:
         name = result.final_path.name if result.final_path else result.path.name

@@ -278,3 +278,11 @@ def _skipped(result: Result) -> int:
     line = next(x for x in result.output.splitlines() if x.startswith("skipped:"))
     parts = line.removeprefix("skipped: ").split(";")[0].split(", ")
     return sum(int(p.rsplit(" ", 1)[1]) for p in parts if p != "none")
+
+
+def test_repair_without_warc_directory_is_a_one_line_error(tmp_path: Path) -> None:
+    runner = CliRunner()
+    with runner.isolated_filesystem(temp_dir=tmp_path):
+        result = runner.invoke(main, ["archive", "repair"])
+    assert result.exit_code == 1
+    assert "no ./warcs directory" in result.output and "Traceback" not in result.output
