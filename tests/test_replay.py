@@ -17,7 +17,7 @@ from pipelines.chain import Chain
 from pipelines.extract import ExtractConfig
 from pipelines.pool import ExtractionPool, PoolConfig
 from pipelines.store import Store
-from tests.conftest import SHARED, CrawlResult
+from tests.conftest import SHARED, CrawlResult, run_newsarc
 
 WORDS = [
     "the",
@@ -281,8 +281,6 @@ def _skipped(result: Result) -> int:
 
 
 def test_repair_without_warc_directory_is_a_one_line_error(tmp_path: Path) -> None:
-    runner = CliRunner()
-    with runner.isolated_filesystem(temp_dir=tmp_path):
-        result = runner.invoke(main, ["archive", "repair"])
-    assert result.exit_code == 1
-    assert "no ./warcs directory" in result.output and "Traceback" not in result.output
+    result = run_newsarc("archive", "repair", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "no ./warcs directory" in result.stderr and "Traceback" not in result.stderr
