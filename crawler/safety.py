@@ -167,7 +167,7 @@ class GuardedResolver(CachingThreadedResolver):
         self.refused: OrderedDict[str, str] = OrderedDict()
 
     @classmethod
-    def from_crawler(cls, crawler: Crawler, reactor: ReactorBase) -> GuardedResolver:  # type: ignore[override]
+    def from_crawler(cls, crawler: Crawler, reactor: ReactorBase) -> GuardedResolver:
         settings = crawler.settings
         size = settings.getint("DNSCACHE_SIZE") if settings.getbool("DNSCACHE_ENABLED") else 0
         timeout = settings.getfloat("DNS_TIMEOUT")

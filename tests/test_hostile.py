@@ -223,7 +223,7 @@ def test_hostile_sitemaps_are_read_without_expanding_entities(
     crawls: dict[str, Crawled], hostile_site: HostileSite, sitemap: str
 ) -> None:
     assert good_path(sitemap, 0) in crawls["structure"].articles()
-    assert not any("lol" in p or "/xxe/" in p and len(p) > 6 for p in hostile_site.hits)
+    assert not any("lol" in p or ("/xxe/" in p and len(p) > 6) for p in hostile_site.hits)
     assert hostile_site.hits["/sitemap-index.xml"] == 1  # the self-reference is not refetched
     assert hostile_site.canary_connections == 0  # the XXE's external entity was not fetched
 

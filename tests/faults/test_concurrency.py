@@ -34,9 +34,8 @@ def test_the_store_runs_wal_with_synchronous_normal(tmp_path: Path) -> None:
 
 def test_a_second_lock_on_one_database_is_refused_at_once(tmp_path: Path) -> None:
     db = tmp_path / "news.db"
-    with crawl_lock(db), pytest.raises(CrawlLocked, match=r"another crawl \(pid \d+\)"):
-        with crawl_lock(db):
-            pass
+    with crawl_lock(db), pytest.raises(CrawlLocked, match=r"another crawl \(pid \d+\)"), crawl_lock(db):
+        pass
     with crawl_lock(db):  # released: free again
         pass
 
@@ -96,7 +95,7 @@ def test_two_crawls_on_one_database_the_second_is_refused(site: HostileSite, tmp
                                 env=crawl_env(), capture_output=True, text=True, check=False)  # fmt: skip
     finally:
         site.gate.set()
-        out, err = first.communicate(timeout=120)
+        _out, err = first.communicate(timeout=120)
     assert first.returncode == 0, err[-2000:]
     assert second.returncode == 1
     assert "another crawl (pid" in second.stderr and "is writing to" in second.stderr
