@@ -4,8 +4,9 @@ scrapy-redis holds the shared frontier (a priority queue) and the seen-set (its 
 requests are queued as JSON (:mod:`crawler.redis_serializer`), never pickled. On top of it:
 
 - ``LeasingScheduler``: a request a worker pops is leased to it (a hash per worker, beside a
-  heartbeat key with a TTL); the lease ends when the Page of its response has gone to Redis (or
-  when it leaves the downloader with an error or a non-2xx status, ``LeaseMiddleware``). Leases of a worker whose heartbeat expired — killed, host gone — are
+  heartbeat key with a TTL); the lease ends when its callback's requests are queued and its Page
+  has gone to Redis (``LeaseSpiderMiddleware``), or when it leaves the downloader with an error
+  or a non-2xx status (``LeaseMiddleware``). Leases of a worker whose heartbeat expired — killed, host gone — are
   put back in the queue by the others, so its in-flight requests are not lost.
 - ``IdleClose``: a worker closes when the shared queue and every live lease stayed empty for
   ``NEWSARC_REDIS_IDLE_SECONDS`` (the role of scrapy-redis's MAX_IDLE_TIME_BEFORE_CLOSE, which
@@ -26,7 +27,7 @@ import logging
 import os
 import socket
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -38,6 +39,8 @@ from scrapy.http import Response
 from scrapy.settings import BaseSettings, Settings
 from scrapy.utils.defer import deferred_from_coro
 from scrapy_redis.scheduler import Scheduler
+
+from pipelines.items import Page
 
 logger = logging.getLogger(__name__)
 
@@ -98,6 +101,8 @@ def use_redis(settings: Settings, url: str) -> None:
     prefix = settings.get("NEWSARC_REDIS_PREFIX")
     middlewares = dict(settings.getdict("DOWNLOADER_MIDDLEWARES"))
     middlewares["crawler.distributed.LeaseMiddleware"] = 990  # outermost: sees every outcome
+    spider_middlewares = dict(settings.getdict("SPIDER_MIDDLEWARES"))
+    spider_middlewares["crawler.distributed.LeaseSpiderMiddleware"] = 1  # outermost
     pipelines = dict(settings.getdict("ITEM_PIPELINES"))
     pipelines["pipelines.scrapy_adapter.ChainPipeline"] = None  # the store worker stores
     pipelines["crawler.distributed_items.RedisItemPipeline"] = 300
@@ -114,6 +119,7 @@ def use_redis(settings: Settings, url: str) -> None:
         "SCHEDULER_DUPEFILTER_KEY": f"{prefix}:dupefilter",
         "DUPEFILTER_CLASS": "scrapy_redis.dupefilter.RFPDupeFilter",
         "DOWNLOADER_MIDDLEWARES": middlewares,
+        "SPIDER_MIDDLEWARES": spider_middlewares,
         "ITEM_PIPELINES": pipelines,
         "EXTENSIONS": extensions,
     }
@@ -148,6 +154,8 @@ class LeasingScheduler(Scheduler):  # type: ignore[misc]
     worker: str
     next_beat: float
     stopping: bool
+    items_pending: dict[str, int]
+    output_ended: set[str]
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> LeasingScheduler:
@@ -157,15 +165,39 @@ class LeasingScheduler(Scheduler):  # type: ignore[misc]
         instance.worker = worker_id()
         instance.next_beat = 0.0
         instance.stopping = False
+        instance.items_pending = {}
+        instance.output_ended = set()
         for signal in (signals.item_scraped, signals.item_dropped, signals.item_error):
             crawler.signals.connect(instance.item_done, signal=signal)
-        crawler.signals.connect(instance.item_done, signal=signals.spider_error)
         return instance
 
+    def expect_item(self, request: Request) -> None:
+        """The callback of ``request`` yielded an item still to be sent."""
+        key = self.fingerprint(request)
+        self.items_pending[key] = self.items_pending.get(key, 0) + 1
+
     def item_done(self, response: Response | None = None, **kwargs: Any) -> None:
-        """The Page of a response went to Redis (or failed for good): its request's lease ends."""
+        """An item of a response went to Redis (or failed for good)."""
         request = getattr(response, "request", None)
-        if request is not None:
+        if request is None:
+            return
+        key = self.fingerprint(request)
+        left = self.items_pending.get(key, 0) - 1
+        if left > 0:
+            self.items_pending[key] = left
+            return
+        self.items_pending.pop(key, None)
+        if key in self.output_ended:
+            self.output_ended.discard(key)
+            self.release(request)
+
+    def output_done(self, request: Request) -> None:
+        """The callback's output was all handed over (its requests are queued): the lease ends
+        now, or when its last item has been sent."""
+        key = self.fingerprint(request)
+        if self.items_pending.get(key, 0) > 0:
+            self.output_ended.add(key)
+        else:
             self.release(request)
 
     @property
@@ -305,6 +337,34 @@ class LeaseMiddleware:
     def process_exception(self, request: Request, exception: BaseException,
                           spider: Spider | None = None) -> None:  # fmt: skip
         self._release(request)
+
+
+class LeaseSpiderMiddleware:
+    """Spider middleware (outermost): a 2xx response's lease ends once everything its callback
+    produced is handed over — follow-up requests queued in Redis, Pages sent — so a worker killed
+    in between leaves the request to be re-queued, not its links lost."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> LeaseSpiderMiddleware:
+        return cls(crawler)
+
+    async def process_spider_output(
+        self, response: Response, result: AsyncIterator[Any], spider: Spider | None = None
+    ) -> AsyncIterator[Any]:
+        scheduler = self.crawler.engine.scheduler if self.crawler.engine else None
+        request = response.request
+        leasing = isinstance(scheduler, LeasingScheduler) and request is not None
+        try:
+            async for element in result:
+                if leasing and isinstance(element, Page):
+                    scheduler.expect_item(request)  # type: ignore[union-attr, arg-type]
+                yield element
+        finally:
+            if leasing:
+                scheduler.output_done(request)  # type: ignore[union-attr, arg-type]
 
 
 class IdleClose:
