@@ -258,66 +258,6 @@ def m0003_store_stories(db: Database) -> None:
     stories.renumber(db)
 
 
-_STORE_0003 = [
-    """
-    CREATE TABLE article_versions (
-        id INTEGER PRIMARY KEY,
-        article_id INTEGER NOT NULL REFERENCES articles (id),
-        title TEXT NOT NULL DEFAULT '',
-        text TEXT NOT NULL DEFAULT '',
-        text_hash TEXT NOT NULL,
-        word_count INTEGER NOT NULL DEFAULT 0,
-        published TEXT,
-        fetched_at TEXT,
-        warc_file TEXT,
-        warc_offset INTEGER,
-        warc_length INTEGER,
-        crawl_id TEXT,
-        extractor_version TEXT NOT NULL DEFAULT '',
-        replaced_at TEXT
-    )
-    """,
-    "CREATE UNIQUE INDEX idx_article_versions_text ON article_versions (article_id, text_hash)",
-    "ALTER TABLE stories ADD COLUMN story_key TEXT NOT NULL DEFAULT ''",
-    "ALTER TABLE stories ADD COLUMN first_seen TEXT",
-    "CREATE INDEX idx_stories_story_key ON stories (story_key)",
-    "CREATE INDEX idx_stories_copies ON stories (copies, first_published)",
-    "CREATE INDEX idx_stories_first_seen ON stories (first_seen)",
-    "CREATE INDEX idx_articles_language ON articles (language)",
-    "CREATE INDEX idx_pages_article_id ON pages (article_id)",
-    # Band keys become 64-bit integers (band number in the top bits): a third of the size of
-    # the text keys of 0001. Rebuilt below from the stored texts.
-    "DROP TABLE lsh_buckets",
-    """
-    CREATE TABLE lsh_buckets (
-        band_key INTEGER NOT NULL,
-        article_id INTEGER NOT NULL,
-        PRIMARY KEY (band_key, article_id)
-    ) WITHOUT ROWID
-    """,
-    "DELETE FROM minhashes",
-]
-
-
-@_migration("0003_store_stories")
-def m0003_store_stories(db: Database) -> None:
-    """article_versions; story keys and first_seen; integer LSH band keys, one signature per
-    distinct text; story ids renumbered to the smallest article id of each story."""
-    from pipelines import stories
-    from pipelines.dedup import EMPTY_TEXT_HASH, DedupConfig, signature
-
-    for statement in _STORE_0003:
-        db.execute(statement)
-    config = DedupConfig()
-    rows = db.execute(
-        "SELECT min(id), text FROM articles WHERE text_hash != ? GROUP BY text_hash",
-        [EMPTY_TEXT_HASH],
-    ).fetchall()
-    for article_id, text in rows:
-        stories.index(db, article_id, signature(text, config), config)
-    stories.renumber(db)
-
-
 # --- 0004: scheduling (schedules, runs) ---
 
 _SCHEDULING = [
