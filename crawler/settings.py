@@ -114,18 +114,6 @@ NEWSARC_DEDUP_MAX_CANDIDATES = 1000
 # SQLite page cache of the store's connection in MiB (the writer touches LSH keys and FTS
 # postings all over a large file: keep its hot pages in memory).
 NEWSARC_STORE_CACHE_MB = 256
-# MinHash permutations per signature (a database keeps the band keys it was built with).
-NEWSARC_DEDUP_NUM_PERM = 128
-# LSH bands; must divide NUM_PERM. 32 bands of 4 rows: a pair at Jaccard 0.5 meets in a band
-# with probability 0.87, at 0.6 with 0.99, at 0.2 with 0.05.
-NEWSARC_DEDUP_BANDS = 32
-# Words per shingle (5: a reworded sentence changes few shingles, shared names match none).
-NEWSARC_DEDUP_SHINGLE_WORDS = 5
-# Estimated Jaccard similarity that confirms a near copy (measured on tests/test_stories_corpus:
-# copies of one story 0.54-1.0, other stories about the same people at most 0.30).
-NEWSARC_DEDUP_THRESHOLD = 0.5
-# LSH candidates confirmed per lookup, those sharing the most bands first.
-NEWSARC_DEDUP_MAX_CANDIDATES = 1000
 # --- scheduling and scaling out (NEWSARC_SCHEDULE_*, NEWSARC_REDIS_*) ---
 # How often `newsarc schedule run` checks for due schedules (seconds).
 NEWSARC_SCHEDULE_POLL_SECONDS = 30.0
