@@ -11,7 +11,10 @@ from collections.abc import Callable
 
 __all__ = ["MAX_DECODED_BYTES", "BodyDecodeError", "dechunk", "decode_content"]
 
-MAX_DECODED_BYTES = 256 * 1024 * 1024
+# The crawl refuses responses that decode past DOWNLOAD_MAXSIZE (20 MiB by default); replay
+# holds archived bodies (ours or anyone's) to the same bound, so an archived gzip bomb is
+# reported as a problem and kept as stored instead of being expanded into memory.
+MAX_DECODED_BYTES = 20 * 1024 * 1024
 
 try:  # optional: brotli is not a dependency of newsarc
     import brotli as _brotli

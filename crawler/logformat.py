@@ -21,5 +21,12 @@ class QuietLogFormatter(LogFormatter):
         return {"level": 10, "msg": "Dropped: %(exception)s", "args": {"exception": exception}}
 
 
+    def item_error(
+        self, item: Any, exception: BaseException, response: Response | None, spider: Spider
+    ) -> LogFormatterResult:
+        # Scrapy's default writes the whole item (a Page: its body) into the log.
+        return {"level": 40, "msg": "Error processing page %(url)s", "args": {"url": _url(item)}}
+
+
 def _url(item: Any) -> str:
     return str(getattr(item, "final_url", getattr(item, "url", "?")))

@@ -64,6 +64,9 @@ DOWNLOADER_MIDDLEWARES = {
     # Scrapy's redirects (REDIRECT_MAX_TIMES), with discarded chains counted.
     "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
     "crawler.limits.LimitedRedirectMiddleware": 600,
+    # Scrapy's cookies, with the public-suffix check kept offline (no list download).
+    "scrapy.downloadermiddlewares.cookies.CookiesMiddleware": None,
+    "crawler.cookies.OfflineCookiesMiddleware": 700,
     # Writes every exchange to WARC as the server sent it (before decompression at 590).
     "crawler.recording.WarcRecordingMiddleware": 950,
 }

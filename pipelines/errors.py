@@ -59,3 +59,9 @@ class DuplicateUrl(PageSkipped):
     """The article URL is already stored (used by the store)."""
 
     reason = "duplicate_url"
+
+
+class ExtractionCrashed(PageSkipped):
+    """The extraction worker died twice on this page (detail: what the pool reported)."""
+
+    reason = "extraction_crashed"

@@ -78,14 +78,25 @@ class ExtractionPool:
         self.config = config
         self.extract_config = extract_config
         self._executor: ProcessPoolExecutor | None = None
+        self.restarts = 0
         if config.workers > 0:
-            context = multiprocessing.get_context("spawn")
-            self._executor = ProcessPoolExecutor(
-                config.workers,
-                mp_context=context,
-                initializer=_init_worker,
-                initargs=(extract_config,),
-            )
+            self._executor = self._start()
+
+    def _start(self) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(
+            self.config.workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_init_worker,
+            initargs=(self.extract_config,),
+        )
+
+    def restart(self) -> None:
+        """Replace a broken pool (a worker died: out of memory, a crash in a C library)."""
+        if self._executor is not None:
+            self._executor.shutdown(wait=False, cancel_futures=True)
+            self._executor = self._start()
+            self.restarts += 1
+            logger.warning("extraction worker died; pool restarted (%d so far)", self.restarts)
 
     def submit(self, page: Page) -> Future[Extracted]:
         """Extract ``page`` in a worker (or inline when the pool has no workers)."""

@@ -24,6 +24,7 @@ import json
 import logging
 import time
 from collections.abc import Mapping
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
@@ -33,9 +34,10 @@ from scrapy.crawler import Crawler
 from twisted.internet.task import LoopingCall
 
 from pipelines.chain import FOLLOW_KINDS, Chain
+from pipelines.errors import ExtractionCrashed
 from pipelines.extract import ExtractConfig
 from pipelines.items import Page
-from pipelines.pool import ExtractionPool, PoolConfig
+from pipelines.pool import Extracted, ExtractionPool, PoolConfig
 from pipelines.store import Store
 
 logger = logging.getLogger(__name__)
@@ -138,7 +140,7 @@ class ChainPipeline:
         extracted = None
         if item.kind not in FOLLOW_KINDS:
             async with self.pending:
-                extracted = await asyncio.wrap_future(self.pool.submit(item))
+                extracted = await self._extract(item)
         self.batcher.before_write()
         outcome = self.chain.finish(item, extracted)
         self.batcher.after_write()
@@ -146,6 +148,22 @@ class ChainPipeline:
         if outcome.error is not None:
             raise outcome.error
         return item
+
+    async def _extract(self, page: Page) -> Extracted:
+        """The worker's result; a dead worker restarts the pool and the page is tried once more."""
+        try:
+            return await asyncio.wrap_future(self.pool.submit(page))
+        except BrokenProcessPool:
+            self._restart_pool()
+        try:
+            return await asyncio.wrap_future(self.pool.submit(page))
+        except BrokenProcessPool as exc:
+            self._restart_pool()
+            return ExtractionCrashed(page.final_url, str(exc) or "worker process died")
+
+    def _restart_pool(self) -> None:
+        self._inc("newsarc/pool/restarted")
+        self.pool.restart()
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         if self.timer.running:

@@ -1,0 +1,62 @@
+"""The extraction pool: same results as inline extraction, and it survives a dead worker."""
+
+from __future__ import annotations
+
+from concurrent.futures.process import BrokenProcessPool
+
+import pytest
+
+from pipelines.chain import extract_step
+from pipelines.errors import PageSkipped
+from pipelines.extract import ExtractConfig
+from pipelines.items import Article, Page
+from pipelines.pool import ExtractionPool, PoolConfig
+
+BODY = (
+    "<html lang='en'><head><title>Harbour works resume</title>"
+    "<meta property='og:type' content='article'></head><body><article><h1>Harbour works resume</h1>"
+    + "".join(
+        f"<p>Paragraph {i}: the harbour authority said dredging would resume on Monday "
+        f"after a pause of {i} weeks, with crews working in two shifts.</p>"
+        for i in range(8)
+    )
+    + "</article></body></html>"
+).encode()
+
+
+def _page(body: bytes, url: str = "http://news.example/news/2025/07/harbour.html") -> Page:
+    return Page(
+        url=url,
+        final_url=url,
+        status=200,
+        headers={"content-type": "text/html; charset=utf-8"},
+        body=body,
+        fetched_at="2025-07-10T08:00:00Z",
+    )
+
+
+def test_worker_results_equal_inline_results() -> None:
+    config = ExtractConfig()
+    with ExtractionPool(PoolConfig(workers=1), config) as pool:
+        pooled = pool.submit(_page(BODY)).result(timeout=120)
+        short = pool.submit(_page(b"<html><body><p>Too short.</p></body></html>")).result(
+            timeout=60
+        )
+    inline = extract_step(_page(BODY), config)
+    assert isinstance(pooled, Article) and isinstance(inline, Article)
+    assert (pooled.title, pooled.text) == (inline.title, inline.text)
+    assert isinstance(short, PageSkipped)
+
+
+def test_restart_after_a_worker_dies() -> None:
+    with ExtractionPool(PoolConfig(workers=1), ExtractConfig()) as pool:
+        assert pool.submit(_page(BODY)).result(timeout=120) is not None
+        executor = pool._executor
+        assert executor is not None
+        for process in list(executor._processes.values()):  # kill the worker from outside
+            process.kill()
+        with pytest.raises(BrokenProcessPool):
+            pool.submit(_page(BODY)).result(timeout=60)
+        pool.restart()
+        assert isinstance(pool.submit(_page(BODY)).result(timeout=120), Article)
+        assert pool.restarts == 1
