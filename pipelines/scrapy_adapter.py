@@ -120,7 +120,7 @@ class ChainPipeline:
         settings = crawler.settings
         config = ExtractConfig.from_settings(settings)
         BatchConfig.from_settings(settings)  # reject bad values before the store is opened
-        store = Store(settings.get("NEWSARC_STORE_PATH"))
+        store = Store.from_settings(settings)
         pipeline = cls(crawler, store, config)
         crawler.signals.connect(pipeline.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
