@@ -214,6 +214,7 @@ def test_a_billion_laughs_sitemap_is_not_expanded(
     # lxml (resolve_entities=False) refuses the entity loop: the sitemap is recorded and yields
     # no URL at all — its one good entry is lost with it, nothing else is.
     assert crawls["structure"].pages()["/sitemap-bomb.xml"][0] == "followed"
+    assert crawls["structure"].stats()["newsarc/spider/sitemap_entities_refused"] >= 2  # bomb, xxe
     assert not any("lol" in p for p in hostile_site.hits)
     assert good_path("bomb", 0) not in crawls["structure"].articles()
 

@@ -165,6 +165,12 @@ class NewsSpider(Spider):
         except (lxml.etree.XMLSyntaxError, StopIteration):
             self._count("newsarc/spider/bad_sitemap")
             return
+        if b"<!ENTITY" in body[:65536]:
+            # Entities are never expanded (billion laughs, XXE); say so instead of going quiet.
+            self._count("newsarc/spider/sitemap_entities_refused")
+            self.logger.warning("sitemap %s declares XML entities; not expanded", response.url)
+        if not entries:
+            self._count("newsarc/spider/empty_sitemap")
         news_dates = _news_dates(body)
         for entry in entries:
             loc = urljoin(response.url, entry.get("loc", ""))
