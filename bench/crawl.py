@@ -43,6 +43,8 @@ def child(mode: str, url: str, work: str) -> None:
     from crawler.runner import NO_THROTTLE_SETTINGS, CrawlOptions, run_crawl
 
     overrides = {**NO_THROTTLE_SETTINGS, "LOG_LEVEL": "ERROR", "CONCURRENT_REQUESTS": 64}
+    if os.environ.get("NEWSARC_POOL_WORKERS"):
+        overrides["NEWSARC_POOL_WORKERS"] = os.environ["NEWSARC_POOL_WORKERS"]
     if mode == "ceiling":
         overrides.update(CEILING)
     options = CrawlOptions(

@@ -162,7 +162,7 @@ NEWSARC_SAFETY_MIN_FREE_MB = 100
 # Trap detection on the spider's output, first in line (before Scrapy's own at <= 900).
 SPIDER_MIDDLEWARES = {"crawler.traps.TrapMiddleware": 990}
 # --- speed (NEWSARC_POOL_*, NEWSARC_STORE_BATCH_*) ---
-# Extraction worker processes (-1: one per core; 0: extract inline in the crawl process).
+# Extraction worker processes (-1: one per core but one, for the crawl process; 0: inline).
 NEWSARC_POOL_WORKERS = -1
 # Pages in extraction at once before the crawl is slowed down (0: four per worker).
 NEWSARC_POOL_MAX_PENDING = 0
