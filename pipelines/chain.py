@@ -82,4 +82,5 @@ class Chain:
             self.store.db, article.site, result.story_id, learned_text, self.config.templates
         )
         self.store.record_page(page, result.outcome, article_id=result.article_id)
+        self.store.link_warc_record(result.article_id, page)
         return Outcome(result.outcome, result.article_id, result.story_id)

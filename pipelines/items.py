@@ -33,6 +33,10 @@ class Page:
     """Byte length of the response record (its gzip member) in ``warc_file``."""
     crawl_id: str | None = None
     """Id of the crawl (or replay) run that produced this page."""
+    warc_record_id: str | None = None
+    """WARC-Record-ID of the response record (``<urn:uuid:…>``), if archived."""
+    warc_payload_digest: str | None = None
+    """WARC-Payload-Digest of the response record (``sha1:…``), if archived."""
     kind: str = "page"
     """What the crawler fetched it as: "page" (HTML to extract), "feed", "sitemap" or "robots"."""
 

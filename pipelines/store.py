@@ -222,6 +222,22 @@ class Store:
         if cursor.rowcount != 1:
             raise ValueError(f"no crawl with id {crawl_id!r}")
 
+    def link_warc_record(self, article_id: int, page: Page) -> None:
+        """Record the page's WARC record id and payload digest on the article it produced."""
+        if page.warc_record_id is None:
+            return
+        self.db.execute(
+            "UPDATE articles SET warc_record_id = ?, warc_payload_digest = ? "
+            "WHERE id = ? AND warc_file = ? AND warc_offset = ?",
+            [
+                page.warc_record_id,
+                page.warc_payload_digest,
+                article_id,
+                page.warc_file,
+                page.warc_offset,
+            ],
+        )
+
     def record_page(
         self,
         page: Page,

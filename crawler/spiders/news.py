@@ -31,7 +31,7 @@ from w3lib.url import url_query_cleaner
 
 from crawler.incremental import UNCONDITIONAL_META, older_feed_page, parse_since, too_old
 from crawler.links import LinkFinder
-from crawler.recording import META_KEY
+from crawler.recording import META_KEY, RECORD_META_KEY
 from crawler.sites import SiteSpec, load_sites, spec_from_url
 from pipelines.items import Page
 from pipelines.urls import TRACKING_PARAMS, TRACKING_PREFIXES
@@ -223,6 +223,7 @@ class NewsSpider(Spider):
     def page(self, response: Response, kind: str) -> Page:
         """The Page item of a response (body already decoded from Content-Encoding)."""
         location = response.meta.get(META_KEY)
+        record_id, digest = response.meta.get(RECORD_META_KEY) or (None, None)
         headers = {
             k.decode("latin-1").lower(): ", ".join(v.decode("latin-1") for v in vs)
             for k, vs in response.headers.items()
@@ -238,6 +239,8 @@ class NewsSpider(Spider):
             warc_offset=getattr(location, "offset", None),
             warc_length=getattr(location, "length", None),
             crawl_id=self.settings.get("NEWSARC_CRAWL_ID"),
+            warc_record_id=record_id,
+            warc_payload_digest=digest,
             kind=kind,
         )
 
