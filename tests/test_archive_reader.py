@@ -390,5 +390,9 @@ def test_example2_gzip_body_decoded() -> None:
 @pytest.mark.shared
 @needs_shared
 def test_all_corpus_files_read_without_raising() -> None:
+    total = 0
     for path in sorted(p for p in CORPUS.rglob("*") if p.is_file()):
-        read(path)
+        responses, problems = read(path)
+        assert all(problem.warc_file == path.name for problem in problems), path
+        total += len(responses)
+    assert total > 0

@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 from crawler.demo.server import DemoSites
-from tests.conftest import REPO, run_newsarc
+from tests.conftest import FAST, REPO, run_newsarc
 
 SLOW = [
     "-s",
@@ -41,29 +41,19 @@ def _wait_for_records(warcs: Path, minimum_bytes: int, process: subprocess.Popen
     raise AssertionError("the crawl neither wrote WARC records nor kept running")
 
 
+def _crawl_args(sites: DemoSites, db: Path, warcs: Path) -> list[str]:
+    return ["crawl", sites.portal_url, sites.mirror_url, "--allow-private", "--depth", "3",
+            "--db", str(db), "--warc-dir", str(warcs)]  # fmt: skip
+
+
 def test_killed_crawl_loses_only_the_open_batch(demo_sites: DemoSites, tmp_path: Path) -> None:
     db, warcs = tmp_path / "news.db", tmp_path / "warcs"
-    args = [
-        sys.executable,
-        "-m",
-        "crawler.cli",
-        "crawl",
-        demo_sites.portal_url,
-        demo_sites.mirror_url,
-        "--allow-private",
-        "--depth",
-        "3",
-        "--db",
-        str(db),
-        "--warc-dir",
-        str(warcs),
-        *SLOW,
-        *NEVER_COMMIT,
-    ]
+    args = [sys.executable, "-m", "crawler.cli", *_crawl_args(demo_sites, db, warcs)]
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     process = subprocess.Popen(
-        args, env=env, cwd=tmp_path, text=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
+        [*args, *SLOW, *NEVER_COMMIT], env=env, cwd=tmp_path, text=True,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
     try:
         _wait_for_records(warcs, 60_000, process)
         assert process.poll() is None, "the crawl finished before it could be killed"
@@ -71,22 +61,7 @@ def test_killed_crawl_loses_only_the_open_batch(demo_sites: DemoSites, tmp_path:
         process.send_signal(signal.SIGKILL)
         process.wait()
     assert _stored(db) == []  # the open batch was lost, nothing else was written
-    again = run_newsarc(
-        "crawl",
-        demo_sites.portal_url,
-        demo_sites.mirror_url,
-        "--allow-private",
-        "--depth",
-        "3",
-        "--db",
-        str(db),
-        "--warc-dir",
-        str(tmp_path / "warcs2"),
-        "-s",
-        "AUTOTHROTTLE_ENABLED=False",
-        "-s",
-        "DOWNLOAD_DELAY=0",
-    )
+    again = run_newsarc(*_crawl_args(demo_sites, db, tmp_path / "warcs2"), *FAST)
     assert again.returncode == 0, again.stderr[-2000:]
     stored = _stored(db)
     assert sorted(stored) == sorted(demo_sites.article_urls())
