@@ -25,6 +25,7 @@ from scrapy.downloadermiddlewares.httpcompression import HttpCompressionMiddlewa
 from scrapy.downloadermiddlewares.redirect import RedirectMiddleware
 from scrapy.exceptions import DownloadCancelledError, DownloadTimeoutError, IgnoreRequest
 from scrapy.http import Response
+from scrapy.statscollectors import StatsCollector
 
 logger = logging.getLogger(__name__)
 
@@ -71,13 +72,19 @@ class LimitsMiddleware:
             self._skip(TimedOut, request, str(exception))
 
     def _skip(self, error: type[LimitExceeded], request: Request, detail: str) -> None:
-        stats = self.crawler.stats
-        if stats is not None:
-            stats.inc_value("newsarc/limits/skipped")
-            stats.inc_value(f"newsarc/limits/{error.reason}")
-        message = f"{error.reason}: {request.url[:300]} ({' '.join(detail.split())[:300]})"
-        logger.warning("Skipped %s", message)
-        raise error(message)
+        raise counted_skip(self.crawler.stats, error, request.url, detail)
+
+
+def counted_skip(
+    stats: StatsCollector | None, error: type[LimitExceeded], url: str, detail: str
+) -> LimitExceeded:
+    """Count and log a cut-off request; the exception to raise for it."""
+    if stats is not None:
+        stats.inc_value("newsarc/limits/skipped")
+        stats.inc_value(f"newsarc/limits/{error.reason}")
+    message = f"{error.reason}: {url[:300]} ({' '.join(detail.split())[:300]})"
+    logger.warning("Skipped %s", message)
+    return error(message)
 
 
 class LimitedCompressionMiddleware(HttpCompressionMiddleware):
@@ -89,13 +96,9 @@ class LimitedCompressionMiddleware(HttpCompressionMiddleware):
         try:
             return super().process_response(request, response)
         except IgnoreRequest as exc:
-            stats = self.stats
-            if stats is not None:
-                stats.inc_value("newsarc/limits/skipped")
-                stats.inc_value("newsarc/limits/too_large")
-            message = f"too_large: {request.url[:300]} (decompression bomb: {exc})"
-            logger.warning("Skipped %s", message)
-            raise TooLarge(message) from exc
+            raise counted_skip(
+                self.stats, TooLarge, request.url, f"decompression bomb: {exc}"
+            ) from exc
 
 
 class LimitedRedirectMiddleware(RedirectMiddleware):
@@ -107,10 +110,5 @@ class LimitedRedirectMiddleware(RedirectMiddleware):
         try:
             return super().process_response(request, response)
         except IgnoreRequest as exc:
-            stats = self.crawler.stats
-            if stats is not None:
-                stats.inc_value("newsarc/limits/skipped")
-                stats.inc_value("newsarc/limits/redirects")
-            message = f"redirects: {request.url[:300]} (more than {self.max_redirect_times} hops)"
-            logger.warning("Skipped %s", message)
-            raise TooManyRedirects(message) from exc
+            detail = f"more than {self.max_redirect_times} hops"
+            raise counted_skip(self.crawler.stats, TooManyRedirects, request.url, detail) from exc

@@ -153,11 +153,15 @@ _INITIAL = [
 ]
 
 
+def _execute_all(db: Database, statements: list[str]) -> None:
+    for statement in statements:
+        db.execute(statement)
+
+
 @_migration("0001_initial")
 def m0001_initial(db: Database) -> None:
     """Create articles, stories, pages, crawls, the LSH tables and the FTS5 index."""
-    for statement in _INITIAL:
-        db.execute(statement)
+    _execute_all(db, _INITIAL)
 
 
 # Later migrations, in this order (each owner adds its own below its marker line):
@@ -191,8 +195,7 @@ _TEMPLATES_0002 = [
 @_migration("0002_site_templates")
 def m0002_site_templates(db: Database) -> None:
     """site_templates and site_template_stories: per-site template paragraph evidence."""
-    for statement in _TEMPLATES_0002:
-        db.execute(statement)
+    _execute_all(db, _TEMPLATES_0002)
 
 # --- 0003: store and stories (article_versions, …) ---
 _STORE_0003 = [
@@ -246,8 +249,7 @@ def m0003_store_stories(db: Database) -> None:
     from pipelines import stories
     from pipelines.dedup import EMPTY_TEXT_HASH, DedupConfig, signature
 
-    for statement in _STORE_0003:
-        db.execute(statement)
+    _execute_all(db, _STORE_0003)
     config = DedupConfig()
     rows = db.execute(
         "SELECT min(id), text FROM articles WHERE text_hash != ? GROUP BY text_hash",
@@ -289,8 +291,7 @@ _SCHEDULING = [
 @_migration("0004_scheduling")
 def m0004_scheduling(db: Database) -> None:
     """Create the schedules table; link crawls to schedules, processes and Scrapyd jobs."""
-    for statement in _SCHEDULING:
-        db.execute(statement)
+    _execute_all(db, _SCHEDULING)
 
 
 # --- 0005: archive and replay (replay progress, record ids) ---
@@ -323,8 +324,7 @@ _ARCHIVE = [
 @_migration("0005_archive_replay")
 def m0005_archive_replay(db: Database) -> None:
     """Create replay_files (per-file replay progress); record ids and digests on articles."""
-    for statement in _ARCHIVE:
-        db.execute(statement)
+    _execute_all(db, _ARCHIVE)
 
 
 # --- 0006: reliability ---
