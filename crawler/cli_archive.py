@@ -126,9 +126,15 @@ def _summary(report: ReplayReport, counts: Counter[str]) -> None:
 )
 def index(warcs: tuple[Path, ...], output: Path) -> None:
     """Write a CDXJ index (for pywb) of WARC files."""
-    from archive.cdxj import write_index
+    from archive.cdxj import CdxjIndexError, write_index
 
-    count = write_index(list(warcs), output)
+    try:
+        count = write_index(list(warcs), output)
+    except CdxjIndexError as exc:
+        for problem in exc.problems:
+            click.echo(f"warning: {problem}", err=True)
+        click.echo(f"wrote {exc.count} lines to {output}")
+        raise click.ClickException(f"{len(exc.problems)} file(s) not indexed completely") from exc
     click.echo(f"wrote {count} lines to {output}")
 
 

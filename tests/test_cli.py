@@ -106,3 +106,10 @@ def test_extract_missing_file_gives_error_row(tmp_path: Path) -> None:
     result = invoke("extract", str(tmp_path / "missing.html"), "--format", "jsonl")
     assert result.exit_code == 1
     assert '"error"' in result.output and "missing.html" in result.output
+
+
+def test_index_of_a_file_that_is_not_a_warc(tmp_path: Path) -> None:
+    bogus = tmp_path / "notes.txt"
+    bogus.write_text("not an archive\n", encoding="utf-8")
+    result = invoke("index", str(bogus), "-o", str(tmp_path / "index.cdxj"))
+    assert_one_line_error(result, "notes.txt: not a WARC or ARC file", "1 file(s) not indexed")
