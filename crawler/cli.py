@@ -156,13 +156,17 @@ def crawl(
         if backfill and not since:
             raise ValueError("--backfill needs --since DATE")
         report = run_crawl(options)
-    print_crawl_summary(report, db)
+    print_crawl_summary(report, db, redis=redis_url is not None)
     if report.stats.get("finish_reason") == "disk_full":  # see crawler/diskspace.py
         raise click.ClickException("disk full: the crawl stopped early; free space, then run it again")
 
 
-def print_crawl_summary(report: CrawlReport, db: Path) -> None:
-    """The end-of-run summary shared by crawl and demo."""
+def print_crawl_summary(report: CrawlReport, db: Path, redis: bool = False) -> None:
+    """The end-of-run summary shared by crawl and demo (``redis``: a worker of a distributed
+    crawl, whose pages the store worker stores, not this process)."""
+    if redis:
+        _print_redis_worker_summary(report)
+        return
     stored = sum(
         report.count(f"newsarc/chain/{k}")
         for k in ("new", "exact-duplicate", "near-duplicate", "updated")
@@ -183,6 +187,21 @@ def print_crawl_summary(report: CrawlReport, db: Path) -> None:
     )
     click.echo(f"  WARC files         {report.count('newsarc/warc/files')}")
     click.echo(f"  database {db}: {totals['articles']} articles in {totals['stories']} stories")
+    errors = report.count("log_count/ERROR")
+    if errors:
+        click.echo(f"  errors logged      {errors} (run with -v for details)", err=True)
+
+
+def _print_redis_worker_summary(report: CrawlReport) -> None:
+    click.echo(f"crawl {report.crawl_id} (Redis worker) finished in {report.seconds:.1f} s")
+    click.echo(f"  pages fetched      {report.count('downloader/response_count')}")
+    click.echo(f"  items queued to Redis {report.count('newsarc/redis/items_sent')} "
+               "(stored by newsarc store-worker)")  # fmt: skip
+    click.echo(
+        f"  skipped            {report.count('robotstxt/forbidden')} forbidden by robots.txt, "
+        f"{report.count('newsarc/safety/refused')} refused addresses"
+    )
+    click.echo(f"  WARC files         {report.count('newsarc/warc/files')}")
     errors = report.count("log_count/ERROR")
     if errors:
         click.echo(f"  errors logged      {errors} (run with -v for details)", err=True)
