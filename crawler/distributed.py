@@ -3,11 +3,16 @@
 scrapy-redis holds the shared frontier (a priority queue) and the seen-set (its RFPDupeFilter);
 requests are queued as JSON (:mod:`crawler.redis_serializer`), never pickled. On top of it:
 
-- ``LeasingScheduler``: a request a worker pops is leased to it (a hash per worker, beside a
-  heartbeat key with a TTL); the lease ends when its callback's requests are queued and its Page
-  has gone to Redis (``LeaseSpiderMiddleware``), or when it leaves the downloader with an error
-  or a non-2xx status (``LeaseMiddleware``). Leases of a worker whose heartbeat expired — killed, host gone — are
-  put back in the queue by the others, so its in-flight requests are not lost.
+- ``LeasingScheduler``: a request a worker takes is leased to it (a hash per worker, beside a
+  heartbeat key whose TTL a timer renews every third of ``NEWSARC_REDIS_LEASE_SECONDS``,
+  whatever the engine is doing). A lease ends only once all the request led to is in Redis: the
+  requests its callback yielded are queued (``LeaseSpiderMiddleware`` queues them itself, at
+  once) and its Pages are in the items list; or the redirect or retry that replaces it is queued
+  (``enqueue_request``); or its download failed for good (``LeasingDownloader``). Taking and
+  leasing a request, and seen-set + queueing (+ ending the lease it replaces), are one Lua
+  script each: a worker killed at any instant leaves each request queued, leased or finished,
+  never only "seen". Leases of a worker whose heartbeat expired — killed, host gone — are put
+  back in the queue by the others (one script, which checks the heartbeat again).
 - ``IdleClose``: a worker closes when the shared queue and every live lease stayed empty for
   ``NEWSARC_REDIS_IDLE_SECONDS`` (the role of scrapy-redis's MAX_IDLE_TIME_BEFORE_CLOSE, which
   only its RedisSpider reads).
@@ -27,18 +32,23 @@ import logging
 import os
 import socket
 import time
+import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import redis
 from scrapy import Request, Spider, signals
+from scrapy.core.downloader import Downloader
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Response
 from scrapy.settings import BaseSettings, Settings
 from scrapy.utils.defer import deferred_from_coro
 from scrapy_redis.scheduler import Scheduler
+from twisted.internet.defer import Deferred
+from twisted.internet.task import LoopingCall
+from twisted.python.failure import Failure
 
 from pipelines.items import Page
 
@@ -46,6 +56,37 @@ logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 OUTAGE_ERRORS = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
+LEASE_META = "newsarc_lease"  # id of the lease of a request this worker took (never queued)
+
+# KEYS: seen-set, queue, this worker's leases. ARGV: fingerprint ("" = not filtered), score,
+# request, lease that ends once it is queued ("" = none). 1 if queued, 0 if seen before.
+PUSH_SCRIPT = """
+local added = 1
+if ARGV[1] ~= '' then added = redis.call('SADD', KEYS[1], ARGV[1]) end
+if added == 1 then redis.call('ZADD', KEYS[2], ARGV[2], ARGV[3]) end
+if ARGV[4] ~= '' then redis.call('HDEL', KEYS[3], ARGV[4]) end
+return added
+"""
+# KEYS: queue, this worker's leases. ARGV: lease id. The first request (now leased) or nil.
+TAKE_SCRIPT = """
+local first = redis.call('ZRANGE', KEYS[1], 0, 0)
+if #first == 0 then return false end
+redis.call('ZREMRANGEBYRANK', KEYS[1], 0, 0)
+redis.call('HSET', KEYS[2], ARGV[1], first[1])
+return first[1]
+"""
+# KEYS: a worker's leases, queue, its heartbeat. Unless the heartbeat is alive, its leased
+# requests go back in the queue (score -priority, as scrapy-redis's PriorityQueue); the count.
+REQUEUE_SCRIPT = """
+if redis.call('EXISTS', KEYS[3]) == 1 then return 0 end
+local entries = redis.call('HGETALL', KEYS[1])
+for i = 2, #entries, 2 do
+  local priority = cjson.decode(entries[i])['priority'] or 0
+  redis.call('ZADD', KEYS[2], -priority, entries[i])
+end
+redis.call('DEL', KEYS[1])
+return #entries / 2
+"""
 
 
 class RedisUnavailable(ValueError):
@@ -99,8 +140,6 @@ def use_redis(settings: Settings, url: str) -> None:
     """Turn a crawl into a worker of the shared crawl at ``url`` (pinged first)."""
     connect(url)
     prefix = settings.get("NEWSARC_REDIS_PREFIX")
-    middlewares = dict(settings.getdict("DOWNLOADER_MIDDLEWARES"))
-    middlewares["crawler.distributed.LeaseMiddleware"] = 990  # outermost: sees every outcome
     spider_middlewares = dict(settings.getdict("SPIDER_MIDDLEWARES"))
     spider_middlewares["crawler.distributed.LeaseSpiderMiddleware"] = 1  # outermost
     pipelines = dict(settings.getdict("ITEM_PIPELINES"))
@@ -115,10 +154,11 @@ def use_redis(settings: Settings, url: str) -> None:
         "SCHEDULER": "crawler.distributed.LeasingScheduler",
         "SCHEDULER_PERSIST": True,  # scrapy-redis's default flushes queue and seen-set at close
         "SCHEDULER_SERIALIZER": "crawler.redis_serializer",
+        "SCHEDULER_QUEUE_CLASS": "scrapy_redis.queue.PriorityQueue",  # a sorted set: our scripts
+        "DOWNLOADER": "crawler.distributed.LeasingDownloader",
         "SCHEDULER_QUEUE_KEY": f"{prefix}:requests",
         "SCHEDULER_DUPEFILTER_KEY": f"{prefix}:dupefilter",
         "DUPEFILTER_CLASS": "scrapy_redis.dupefilter.RFPDupeFilter",
-        "DOWNLOADER_MIDDLEWARES": middlewares,
         "SPIDER_MIDDLEWARES": spider_middlewares,
         "ITEM_PIPELINES": pipelines,
         "EXTENSIONS": extensions,
@@ -147,15 +187,16 @@ def retrying(config: RedisConfig, what: str, call: Callable[[], T]) -> T:
 
 
 class LeasingScheduler(Scheduler):  # type: ignore[misc]
-    """scrapy-redis's scheduler with per-worker leases of popped requests (see module doc)."""
+    """scrapy-redis's scheduler with per-worker leases of taken requests (see module doc)."""
 
     crawler: Crawler
     config: RedisConfig
     worker: str
-    next_beat: float
     stopping: bool
-    items_pending: dict[str, int]
-    output_ended: set[str]
+    beats: LoopingCall | None
+    scripts: dict[str, Any]  # redis-py Script objects, by name
+    items_pending: dict[str, int]  # lease -> Pages of its callback not yet in Redis
+    output_ended: set[str]  # leases whose callback has handed over all its output
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> LeasingScheduler:
@@ -163,76 +204,72 @@ class LeasingScheduler(Scheduler):  # type: ignore[misc]
         instance.crawler = crawler
         instance.config = RedisConfig.from_settings(crawler.settings)
         instance.worker = worker_id()
-        instance.next_beat = 0.0
         instance.stopping = False
+        instance.beats = None
+        scripts = {"push": PUSH_SCRIPT, "take": TAKE_SCRIPT, "requeue": REQUEUE_SCRIPT}
+        instance.scripts = {k: instance.server.register_script(v) for k, v in scripts.items()}
         instance.items_pending = {}
         instance.output_ended = set()
         for signal in (signals.item_scraped, signals.item_dropped, signals.item_error):
             crawler.signals.connect(instance.item_done, signal=signal)
         return instance
 
-    def expect_item(self, request: Request) -> None:
-        """The callback of ``request`` yielded an item still to be sent."""
-        key = self.fingerprint(request)
-        self.items_pending[key] = self.items_pending.get(key, 0) + 1
+    def leases(self, owner: str) -> str:
+        return self.config.key("leases", owner)
 
-    def item_done(self, response: Response | None = None, **kwargs: Any) -> None:
-        """An item of a response went to Redis (or failed for good)."""
-        request = getattr(response, "request", None)
-        if request is None:
-            return
-        key = self.fingerprint(request)
-        left = self.items_pending.get(key, 0) - 1
-        if left > 0:
-            self.items_pending[key] = left
-            return
-        self.items_pending.pop(key, None)
-        if key in self.output_ended:
-            self.output_ended.discard(key)
-            self.release(request)
-
-    def output_done(self, request: Request) -> None:
-        """The callback's output was all handed over (its requests are queued): the lease ends
-        now, or when its last item has been sent."""
-        key = self.fingerprint(request)
-        if self.items_pending.get(key, 0) > 0:
-            self.output_ended.add(key)
-        else:
-            self.release(request)
-
-    @property
-    def lease_key(self) -> str:
-        return self.config.key("leases", self.worker)
+    def heartbeat(self, owner: str) -> str:
+        return self.config.key("workers", owner)
 
     def open(self, spider: Spider) -> None:
         retrying(
             self.config, "opening the queue", lambda: super(LeasingScheduler, self).open(spider)
         )
-        self._beat()
+        self.beats = LoopingCall(self.tick)
+        done = self.beats.start(self.config.lease_seconds / 3, now=True)
+        done.addErrback(lambda f: logger.error("Heartbeat stopped: %s", f.getErrorMessage()))
 
     def close(self, reason: str) -> None:
+        if self.beats is not None and self.beats.running:
+            self.beats.stop()
         # A clean stop gives back what it still holds (e.g. requests cancelled by a shutdown).
         try:
-            self._requeue(self.lease_key)
-            self.server.delete(self.config.key("workers", self.worker))
+            self.server.delete(self.heartbeat(self.worker))
+            count = self._requeue(self.worker)
         except OUTAGE_ERRORS:
             logger.error("Redis unreachable at close: leases of %s are re-queued by the "
                          "other workers once its heartbeat expires", self.worker)  # fmt: skip
+        else:
+            if count:
+                logger.info("%d leased request(s) given back to the queue", count)
+                self._inc("newsarc/redis/given_back", count)
         super().close(reason)
 
-    def enqueue_request(self, request: Request) -> bool:
+    def tick(self) -> None:
+        """Renew the heartbeat, re-queue what silent workers held (a timer, not the engine)."""
         try:
-            return retrying(self.config, "queueing", lambda: self._enqueue(request))
+            ttl_ms = max(1, round(self.config.lease_seconds * 1000))
+            self.server.set(self.heartbeat(self.worker), "1", px=ttl_ms)
+            self.reclaim()
+        except OUTAGE_ERRORS as exc:
+            logger.warning("Redis unreachable (heartbeat): %s", exc)
+
+    def enqueue_request(self, request: Request) -> bool:
+        # a redirect or retry carries the lease of the request it replaces: ended once queued
+        replaced = str(request.meta.pop(LEASE_META, ""))
+        try:
+            return retrying(self.config, "queueing", lambda: self._enqueue(request, replaced))
         except RedisUnavailable as exc:
             logger.error("%s; not queued: %s; stopping", exc, request.url)
             self._stop("redis_unavailable")
             return False
 
-    def _enqueue(self, request: Request) -> bool:
-        if not request.dont_filter and self.df.request_seen(request):
+    def _enqueue(self, request: Request, replaced: str) -> bool:
+        seen = "" if request.dont_filter else self.df.request_fingerprint(request)
+        data = self.queue._encode_request(request)
+        keys = [self.df.key, self.queue.key, self.leases(self.worker)]
+        if not self.scripts["push"](keys=keys, args=[seen, -request.priority, data, replaced]):
             self.df.log(request, self.spider)
             return False
-        self.queue.push(request)
         self._inc("scheduler/enqueued/redis")
         return True
 
@@ -245,61 +282,75 @@ class LeasingScheduler(Scheduler):  # type: ignore[misc]
             return None
 
     def _next(self) -> Request | None:
-        if time.monotonic() >= self.next_beat:
-            self._beat()
-            self.reclaim()
-        request: Request | None = self.queue.pop(0)
-        if request is not None:
-            self.server.hset(
-                self.lease_key, self.fingerprint(request), self.queue._encode_request(request)
-            )
-            self._inc("scheduler/dequeued/redis")
+        lease = uuid.uuid4().hex
+        keys = [self.queue.key, self.leases(self.worker)]
+        data = self.scripts["take"](keys=keys, args=[lease])
+        if data is None:
+            return None
+        self._inc("scheduler/dequeued/redis")
+        try:
+            request: Request = self.queue._decode_request(data)
+        except ValueError as exc:  # not a request of this spider (e.g. pickled): dropped
+            logger.error("Queue entry dropped, not a request of this spider: %s", exc)
+            self._inc("newsarc/redis/bad_entry")
+            self.release(lease)
+            return None
+        request.meta[LEASE_META] = lease
         return request
 
-    def release(self, request: Request) -> None:
-        """The request left the downloader (response or failure): its lease ends."""
+    def expect_item(self, lease: str) -> None:
+        """The callback of a leased request yielded a Page still to be sent."""
+        self.items_pending[lease] = self.items_pending.get(lease, 0) + 1
+
+    def item_done(self, response: Response | None = None, **kwargs: Any) -> None:
+        """A Page went to Redis (or failed for good): the last one of an ended output ends its lease."""
+        lease = lease_of(response)
+        if lease is None:
+            return
+        left = self.items_pending.get(lease, 0) - 1
+        if left > 0:
+            self.items_pending[lease] = left
+            return
+        self.items_pending.pop(lease, None)
+        if lease in self.output_ended:
+            self.output_ended.discard(lease)
+            self.release(lease)
+
+    def output_done(self, lease: str) -> None:
+        """The callback's output was all handed over (its requests are queued): the lease ends
+        now, or when its last Page has been sent."""
+        if self.items_pending.get(lease, 0) > 0:
+            self.output_ended.add(lease)
+        else:
+            self.release(lease)
+
+    def release(self, lease: str) -> None:
         try:
-            self.server.hdel(self.lease_key, self.fingerprint(request))
+            self.server.hdel(self.leases(self.worker), lease)
         except OUTAGE_ERRORS:
-            logger.warning("Redis unreachable: lease of %s kept", request.url)
-
-    def fingerprint(self, request: Request) -> str:
-        return self.crawler.request_fingerprinter.fingerprint(request).hex()
-
-    def _beat(self) -> None:
-        ttl = max(1, round(self.config.lease_seconds))
-        self.server.set(self.config.key("workers", self.worker), "1", ex=ttl)
-        self.next_beat = time.monotonic() + ttl / 3
+            logger.warning("Redis unreachable: lease %s kept (re-queued at close)", lease)
 
     def reclaim(self) -> None:
         """Put back the leases of workers whose heartbeat expired."""
-        for key in self.server.scan_iter(match=self.config.key("leases", "*")):
+        for key in self.server.scan_iter(match=self.leases("*")):
             owner = key.decode().rsplit(":", 1)[-1]
-            if owner == self.worker or self.server.exists(self.config.key("workers", owner)):
+            if owner == self.worker:
                 continue
-            taken = self.config.key("reclaiming", self.worker)
-            try:
-                self.server.rename(key, taken)  # atomic: one live worker wins
-            except redis.exceptions.ResponseError:
-                continue
-            count = self._requeue(taken)
-            logger.warning("Worker %s is gone: %d leased request(s) re-queued", owner, count)
-            self._inc("newsarc/redis/requeued", count)
+            count = self._requeue(owner)
+            if count:
+                logger.warning("Worker %s is gone: %d leased request(s) re-queued", owner, count)
+                self._inc("newsarc/redis/requeued", count)
 
-    def _requeue(self, key: str) -> int:
-        entries = self.server.hgetall(key)
-        for data in entries.values():
-            self.queue.push(self.queue._decode_request(data))
-        self.server.delete(key)
-        return len(entries)
+    def _requeue(self, owner: str) -> int:
+        keys = [self.leases(owner), self.queue.key, self.heartbeat(owner)]
+        return int(self.scripts["requeue"](keys=keys))
 
     def leased(self) -> int:
         """Requests taken by the other workers and not finished (a dead one's until reclaimed);
         this worker's own are not counted: when it is idle, nothing of its own is in flight."""
-        keys = [*self.server.scan_iter(match=self.config.key("leases", "*")),
-                *self.server.scan_iter(match=self.config.key("reclaiming", "*"))]  # fmt: skip
-        mine = {self.lease_key.encode(), self.config.key("reclaiming", self.worker).encode()}
-        return sum(int(self.server.hlen(key)) for key in keys if key not in mine)
+        mine = self.leases(self.worker).encode()
+        keys = [k for k in self.server.scan_iter(match=self.leases("*")) if k != mine]
+        return sum(int(self.server.hlen(key)) for key in keys)
 
     def _inc(self, key: str, count: int = 1) -> None:
         if self.crawler.stats is not None:
@@ -312,37 +363,42 @@ class LeasingScheduler(Scheduler):  # type: ignore[misc]
             deferred_from_coro(engine.close_spider_async(reason=reason))
 
 
-class LeaseMiddleware:
-    """Downloader middleware (outermost): ends the lease of a request that will give no Page
-    (an exception, a redirect, an error status); 2xx responses end theirs once their Page is sent."""
+def lease_of(response: Any) -> str | None:
+    """The lease of the request behind ``response`` (a Response or a Failure), if it has one."""
+    request = getattr(response, "request", None)
+    if not isinstance(request, Request):
+        return None
+    lease = request.meta.get(LEASE_META)
+    return lease if isinstance(lease, str) else None
 
-    def __init__(self, crawler: Crawler) -> None:
-        self.crawler = crawler
 
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> LeaseMiddleware:
-        return cls(crawler)
+def _leasing_scheduler(crawler: Crawler) -> LeasingScheduler | None:
+    scheduler = crawler.engine.scheduler if crawler.engine else None
+    return scheduler if isinstance(scheduler, LeasingScheduler) else None
 
-    def _release(self, request: Request) -> None:
-        scheduler = self.crawler.engine.scheduler if self.crawler.engine else None
-        if isinstance(scheduler, LeasingScheduler):
-            scheduler.release(request)
 
-    def process_response(self, request: Request, response: Response,
-                         spider: Spider | None = None) -> Response:  # fmt: skip
-        if not 200 <= response.status < 300:
-            self._release(request)
-        return response
+class LeasingDownloader(Downloader):
+    """Scrapy's downloader; a download that ends in an error (retries spent, refused by a
+    middleware, a redirect chain cut) ends its lease: there is no Page to wait for. (Requests an
+    errback yields are not covered: our spiders have none.)"""
 
-    def process_exception(self, request: Request, exception: BaseException,
-                          spider: Spider | None = None) -> None:  # fmt: skip
-        self._release(request)
+    def fetch(self, request: Request, spider: Spider | None = None) -> Deferred[Any]:
+        result: Deferred[Any] = super().fetch(request)
+        result.addErrback(self._failed, request)
+        return result
+
+    def _failed(self, failure: Failure, request: Request) -> Failure:
+        scheduler = _leasing_scheduler(self.crawler)
+        lease = request.meta.get(LEASE_META)
+        if scheduler is not None and isinstance(lease, str):
+            scheduler.release(lease)
+        return failure
 
 
 class LeaseSpiderMiddleware:
-    """Spider middleware (outermost): a 2xx response's lease ends once everything its callback
-    produced is handed over — follow-up requests queued in Redis, Pages sent — so a worker killed
-    in between leaves the request to be re-queued, not its links lost."""
+    """Spider middleware (outermost): the requests a callback yields are queued at once (Scrapy
+    would buffer them), and the lease ends once its output is over and its Pages are sent — so
+    a worker killed at any point leaves the request to be re-queued, never its links lost."""
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
@@ -354,17 +410,38 @@ class LeaseSpiderMiddleware:
     async def process_spider_output(
         self, response: Response, result: AsyncIterator[Any], spider: Spider | None = None
     ) -> AsyncIterator[Any]:
-        scheduler = self.crawler.engine.scheduler if self.crawler.engine else None
-        request = response.request
-        leasing = isinstance(scheduler, LeasingScheduler) and request is not None
+        scheduler = _leasing_scheduler(self.crawler)
+        lease = lease_of(response)
+        if scheduler is None or lease is None or self.crawler.engine is None:
+            async for element in result:
+                yield element
+            return
         try:
             async for element in result:
-                if leasing and isinstance(element, Page):
-                    scheduler.expect_item(request)  # type: ignore[union-attr, arg-type]
+                if isinstance(element, Request):
+                    self.crawler.engine.crawl(_without_lease(element))
+                    continue
+                if isinstance(element, Page):
+                    scheduler.expect_item(lease)
                 yield element
         finally:
-            if leasing:
-                scheduler.output_done(request)  # type: ignore[union-attr, arg-type]
+            scheduler.output_done(lease)
+
+    def process_spider_exception(
+        self, response: Response, exception: Exception, spider: Spider | None = None
+    ) -> None:
+        """No other middleware took the exception: the callback gives nothing more."""
+        scheduler = _leasing_scheduler(self.crawler)
+        lease = lease_of(response)
+        if scheduler is not None and lease is not None:
+            scheduler.output_done(lease)
+
+
+def _without_lease(request: Request) -> Request:
+    """A callback's request that copied its response's meta must not carry its lease."""
+    if LEASE_META not in request.meta:
+        return request
+    return request.replace(meta={k: v for k, v in request.meta.items() if k != LEASE_META})
 
 
 class IdleClose:
