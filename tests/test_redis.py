@@ -27,6 +27,7 @@ from scrapy.utils.request import request_from_dict
 
 from crawler import redis_serializer
 from crawler.cli import main
+from crawler.distributed_frontier import PUSH_SCRIPT, REQUEUE_SCRIPT, TAKE_SCRIPT
 from crawler.spiders.news import NewsSpider
 from pipelines.store import Store
 from tests.conftest import FAST, REPO
@@ -143,6 +144,37 @@ def test_unreachable_redis_is_one_clear_line(command: str, tmp_path: Path) -> No
     assert result.exit_code == 1
     assert f"cannot reach Redis at {url}" in result.output
     assert isinstance(result.exception, SystemExit)
+
+
+@needs_redis
+def test_push_take_and_requeue_scripts(redis_url: str) -> None:
+    client = redis.Redis.from_url(redis_url)
+    push, take = client.register_script(PUSH_SCRIPT), client.register_script(TAKE_SCRIPT)
+    keys = ["s:seen", "s:queue", "s:leases:w1"]
+    assert push(keys=keys, args=["fp-a", -5, '{"priority":5,"url":"a"}', ""]) == 1
+    assert push(keys=keys, args=["fp-a", 0, '{"url":"a again"}', ""]) == 0  # seen before
+    assert take(keys=["s:queue", "s:leases:w1"], args=["lease-1"]) == b'{"priority":5,"url":"a"}'
+    assert take(keys=["s:queue", "s:leases:w1"], args=["lease-2"]) is None
+    # a retry (not filtered) replaces lease-1: queued and lease-1 ended in one step
+    assert push(keys=keys, args=["", -5, '{"priority":5,"url":"a"}', "lease-1"]) == 1
+    assert client.hlen("s:leases:w1") == 0 and client.zcard("s:queue") == 1
+
+
+@needs_redis
+@pytest.mark.parametrize("alive", [True, False])
+def test_requeue_script_takes_back_only_a_silent_workers_leases(redis_url: str,
+                                                                alive: bool) -> None:  # fmt: skip
+    client = redis.Redis.from_url(redis_url)
+    prefix = f"rq-{alive}"
+    client.hset(f"{prefix}:leases:w2", mapping={"l1": '{"priority":3}', "l2": "not json"})
+    if alive:
+        client.set(f"{prefix}:workers:w2", "1", ex=30)
+    requeue = client.register_script(REQUEUE_SCRIPT)
+    keys = [f"{prefix}:leases:w2", f"{prefix}:queue", f"{prefix}:workers:w2"]
+    assert requeue(keys=keys) == (0 if alive else 2)
+    queued = client.zrange(f"{prefix}:queue", 0, -1, withscores=True)
+    assert queued == ([] if alive else [(b'{"priority":3}', -3.0), (b"not json", 0.0)])
+    assert client.exists(f"{prefix}:leases:w2") == int(alive)
 
 
 @needs_redis
