@@ -45,7 +45,6 @@ from crawler.distributed import (
     retrying,
     worker_id,
 )
-from pipelines.items import Page
 
 logger = logging.getLogger(__name__)
 
@@ -92,7 +91,7 @@ class LeasingScheduler(Scheduler):  # type: ignore[misc]
     stopping: bool
     beats: LoopingCall | None
     scripts: dict[str, Any]  # redis-py Script objects, by name
-    items_pending: dict[str, int]  # lease -> Pages of its callback not yet in Redis
+    items_pending: dict[str, int]  # lease -> items of its callback not through the pipeline
     output_ended: set[str]  # leases whose callback has handed over all its output
 
     @classmethod
@@ -195,11 +194,12 @@ class LeasingScheduler(Scheduler):  # type: ignore[misc]
         return request
 
     def expect_item(self, lease: str) -> None:
-        """The callback of a leased request yielded a Page still to be sent."""
+        """The callback of a leased request yielded an item (a Page) still to be sent."""
         self.items_pending[lease] = self.items_pending.get(lease, 0) + 1
 
     def item_done(self, response: Response | None = None, **kwargs: Any) -> None:
-        """A Page went to Redis (or failed for good): the last one of an ended output ends its lease."""
+        """An item went through the pipeline (a Page to Redis) or failed for good: the last one
+        of an ended output ends its lease."""
         lease = lease_of(response)
         if lease is None:
             return
@@ -317,7 +317,7 @@ class LeaseSpiderMiddleware:
                 if isinstance(element, Request):
                     self.crawler.engine.crawl(_without_lease(element))
                     continue
-                if isinstance(element, Page):
+                if element is not None:  # an item: every one ends with an item_* signal
                     scheduler.expect_item(lease)
                 yield element
         finally:
