@@ -2,7 +2,10 @@
 
     python bench/store.py [--total 200000] [--step 50000] [--batch 1000] [--db PATH]
 
-Per step it prints the insert rate (articles/s, dedup on, batched in ``Store.transaction()``),
+Per step it prints the insert rate of the single writer (articles/s, dedup on, batched in
+``Store.transaction()``; each article's canonical URL, text hash and MinHash signature already
+computed by ``pipelines.dedup.precompute``, as the extraction workers of a crawl or a replay
+do), that worker-side cost per article, the rate of one process doing both (``inline/s``),
 the dedup lookup time per article (exact-hash probe + LSH candidates + confirmation, for
 1,000 fresh texts against the store as it is), the database size, and FTS query latency
 (p50/p95 of ``pipelines.query.search`` over fixed queries). At the end: the ratio of the
@@ -32,7 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from pipelines import query, stories  # noqa: E402
-from pipelines.dedup import EMPTY_TEXT_HASH, signature, text_hash  # noqa: E402
+from pipelines.dedup import EMPTY_TEXT_HASH, precompute, signature, text_hash  # noqa: E402
 from pipelines.items import Article  # noqa: E402
 from pipelines.query import Filters  # noqa: E402
 from pipelines.store import Store  # noqa: E402
@@ -104,6 +107,14 @@ class Corpus:
         return [self.article(n) for n in range(start, start + count)]
 
 
+def precompute_all(store: Store, articles: list[Article]) -> float:
+    """Do the extraction workers' share of dedup for ``articles``; return the CPU seconds."""
+    cpu = time.process_time()
+    for article in articles:
+        precompute(article, store.dedup)
+    return time.process_time() - cpu
+
+
 def insert(store: Store, articles: list[Article], batch: int) -> tuple[float, float]:
     """Save ``articles`` in transactions of ``batch``; return (wall, CPU) seconds spent."""
     started, cpu = time.perf_counter(), time.process_time()
@@ -158,11 +169,13 @@ def run(total: int, step: int, batch: int, path: Path) -> Iterator[dict[str, flo
     with Store(path) as store:
         for done in range(step, total + 1, step):
             articles = corpus.batch(done - step, step)
+            worker_cpu = precompute_all(store, articles)
             seconds, cpu = insert(store, articles, batch)
             store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             times = fts_latencies_ms(store)
             yield {
                 "articles": done, "rate": step / seconds, "cpu_rate": step / cpu,
+                "worker_ms": worker_cpu * 1000 / step, "inline": step / (seconds + worker_cpu),
                 "dedup_ms": dedup_lookup_ms(store, probes),
                 "db_mb": db_size(path) / 1e6, "fts_p50": statistics.median(times),
                 "fts_p95": percentile(times, 0.95),
@@ -184,12 +197,14 @@ def main() -> int:
             f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs; insert/s is "
             "wall clock, /CPU-s per second of this process's CPU time"
         )
-        print(f"{'articles':>9} {'insert/s':>9} {'/CPU-s':>7} {'dedup ms':>9} {'DB MB':>8} "
+        print(f"{'articles':>9} {'insert/s':>9} {'/CPU-s':>7} {'worker ms':>9} {'inline/s':>8} "
+              f"{'dedup ms':>9} {'DB MB':>8} "
               f"{'FTS p50':>8} {'FTS p95':>8} {'stories':>8}")  # fmt: skip
         rows = []
         for row in run(args.total, args.step, args.batch, path):
             rows.append(row)
             print(f"{row['articles']:>9,} {row['rate']:>9,.0f} {row['cpu_rate']:>7,.0f} "
+                  f"{row['worker_ms']:>9.3f} {row['inline']:>8,.0f} "
                   f"{row['dedup_ms']:>9.3f} "
                   f"{row['db_mb']:>8.1f} {row['fts_p50']:>8.2f} {row['fts_p95']:>8.2f} "
                   f"{row['stories']:>8,}", flush=True)  # fmt: skip

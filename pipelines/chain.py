@@ -11,6 +11,7 @@ import logging
 from collections import Counter
 from dataclasses import dataclass
 
+from pipelines.dedup import precompute
 from pipelines.errors import PageSkipped
 from pipelines.extract import ExtractConfig, extract_page
 from pipelines.items import Article, Page
@@ -36,14 +37,16 @@ def extract_step(page: Page, config: ExtractConfig) -> Article | PageSkipped | N
     """The CPU-bound half of the chain, free of shared state (it may run in a worker process).
 
     None for pages that are only followed (feeds, sitemaps, robots.txt), the skip reason for a
-    page that is not stored, the extracted Article otherwise.
+    page that is not stored, the extracted Article otherwise, with its dedup figures
+    (canonical URL, text hash, MinHash signature) already computed for the single writer.
     """
     if page.kind in FOLLOW_KINDS:
         return None
     try:
-        return extract_page(page, config)
+        article = extract_page(page, config)
     except PageSkipped as exc:
         return exc
+    return precompute(article, config.dedup)
 
 
 class Chain:

@@ -351,10 +351,53 @@ def representative(copies: Sequence[Mapping[str, Any]]) -> int:
 
 
 def prepare(article: Article) -> Article:
-    """Fill the derived fields of ``article`` in place: canonical_url, site, counts, hash."""
+    """Fill the derived fields of ``article`` in place: canonical_url, site, counts, hash.
+
+    Skips the work when :func:`precompute` already did it for this very text.
+    """
+    if article.precomputed is not None and article.precomputed.matches(article.text):
+        return article
     article.canonical_url = canonicalize_url(article.url, hint=article.canonical_url or None)
     article.site = site_of(article.url)
     if not article.word_count:
         article.word_count = len(article.text.split())
     article.text_hash = text_hash(article.text)
+    return article
+
+
+@dataclass(frozen=True)
+class Precomputed:
+    """The dedup figures of one text, computed where the text was extracted (a worker process)
+    so that the single writer does not compute them again. Valid only for the exact text
+    (``text_digest``) and the MinHash parameters (``config``) they were made from: the writer
+    recomputes when a site template removed lines from the text in between."""
+
+    text_digest: bytes
+    """SHA-1 of the UTF-8 text as it was (not normalised): a cheap identity check."""
+    config: tuple[int, int]
+    """(num_perm, shingle_words) of the signature."""
+    signature: bytes
+    """The MinHash signature as :func:`to_blob` writes it."""
+
+    def matches(self, text: str) -> bool:
+        """Tell whether these figures were computed from ``text``."""
+        return hashlib.sha1(text.encode("utf-8")).digest() == self.text_digest
+
+    def signature_for(self, text: str, config: DedupConfig) -> np.ndarray | None:
+        """Return the signature if it is valid for ``text`` under ``config``, else None."""
+        if self.config != (config.num_perm, config.shingle_words) or not self.matches(text):
+            return None
+        return from_blob(self.signature)
+
+
+def precompute(article: Article, config: DedupConfig) -> Article:
+    """Fill the derived fields and attach the MinHash signature (:class:`Precomputed`)."""
+    article.precomputed = None
+    prepare(article)
+    sig = signature(article.text, config)
+    article.precomputed = Precomputed(
+        hashlib.sha1(article.text.encode("utf-8")).digest(),
+        (config.num_perm, config.shingle_words),
+        to_blob(sig),
+    )
     return article

@@ -25,6 +25,7 @@ except ImportError:  # optional: without it, undeclared non-UTF-8 pages decode w
     from_bytes = None  # type: ignore[assignment]
 
 from pipelines.boilerplate import RULES_VERSION, CleanResult, clean_text, load_rules, prune_tree
+from pipelines.dedup import DedupConfig
 from pipelines.errors import EmptyExtraction, HttpError, NotAnArticle, NotHtml, TooShort
 from pipelines.extract_metadata import (
     ARTICLE_LD_TYPE,
@@ -79,6 +80,8 @@ class ExtractConfig:
 
     min_words: int = 50
     templates: TemplateConfig = field(default_factory=TemplateConfig)
+    dedup: DedupConfig = field(default_factory=DedupConfig)
+    """MinHash parameters: the worker computes each article's signature (the store reuses it)."""
 
     @classmethod
     def from_settings(cls, settings: Mapping[str, Any]) -> ExtractConfig:
@@ -87,7 +90,11 @@ class ExtractConfig:
         text = str(raw).strip()
         if isinstance(raw, bool) or not text.isdigit():
             raise ValueError(f"NEWSARC_EXTRACT_MIN_WORDS must be a whole number >= 0, not {raw!r}")
-        return cls(min_words=int(text), templates=TemplateConfig.from_settings(settings))
+        return cls(
+            min_words=int(text),
+            templates=TemplateConfig.from_settings(settings),
+            dedup=DedupConfig.from_settings(settings),
+        )
 
 
 @dataclass

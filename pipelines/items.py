@@ -7,6 +7,10 @@ Both are plain dataclasses so that the live crawl (Scrapy) and the replay of WAR
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pipelines.dedup import Precomputed
 
 
 @dataclass(frozen=True)
@@ -90,3 +94,5 @@ class Article:
     """Id of the crawl (or replay) run."""
     extractor_version: str = ""
     """Version string of the extraction chain (trafilatura version + rules version)."""
+    precomputed: Precomputed | None = field(default=None, compare=False, repr=False)
+    """Dedup figures computed by the extraction worker (``pipelines.dedup.precompute``)."""

@@ -93,6 +93,8 @@ class Store:
         self.db.execute(f"PRAGMA cache_size = {-1024 * int(cache_mb)}")
         self._fts_watermark: int | None = None
         """Articles with a larger id are not in the FTS index yet (inside a transaction)."""
+        self._buffered_keys: int | None = None
+        """Band keys in ``lsh_recent`` (None: count them at the next check)."""
 
     @classmethod
     def from_settings(cls, settings: Mapping[str, Any], *, create: bool = True) -> Store:
@@ -143,7 +145,11 @@ class Store:
             try:
                 yield self.db
                 if outermost:
+                    self._compact_lsh()
                     self._sync_fts()
+            except BaseException:
+                self._buffered_keys = None
+                raise
             finally:
                 if outermost:
                     self._fts_watermark = None
@@ -176,6 +182,14 @@ class Store:
                 conn.execute("RELEASE SAVEPOINT newsarc_save")
             raise
         conn.execute("RELEASE SAVEPOINT newsarc_save")
+
+    def _compact_lsh(self) -> None:
+        """Merge the LSH write buffer into ``lsh_buckets`` once it holds enough keys."""
+        if self._buffered_keys is None:
+            self._buffered_keys = stories.buffered_keys(self.db)
+        if self._buffered_keys >= stories.COMPACT_ROWS:
+            stories.compact(self.db)
+            self._buffered_keys = 0
 
     def _max_article_id(self) -> int:
         return int(self.db.conn.execute("SELECT coalesce(max(id), 0) FROM articles").fetchone()[0])
@@ -345,15 +359,26 @@ class Store:
             )
             if exact:
                 return "exact-duplicate", {exact["story_id"]}, exact["id"]
-        sig = signature(article.text, self.dedup)
+        sig = self._signature(article)
         keys = stories.keys_of(sig, self.dedup)
         matches = stories.similar(self.db, sig, self.dedup, keys)
         stories.index(self.db, article_id, sig, self.dedup, keys)
+        if self._buffered_keys is not None:
+            self._buffered_keys += len(keys)
         if not matches:
             return "new", set(), None
         if len({m["story_id"] for m in matches}) > 1:
             logger.debug("article %s links %d stories: merged", article_id, len(matches))
         return "near-duplicate", {m["story_id"] for m in matches}, matches[0]["id"]
+
+    def _signature(self, article: Article) -> Any:
+        """The article's MinHash signature: the one its extraction worker computed when it is
+        still valid for the text and the config, else computed here."""
+        if article.precomputed is not None:
+            sig = article.precomputed.signature_for(article.text, self.dedup)
+            if sig is not None:
+                return sig
+        return signature(article.text, self.dedup)
 
     def _resave(self, article: Article, existing: dict[str, Any]) -> SaveResult:
         """Handle a URL seen before: bump last_seen, keep an older text as a version, or make

@@ -9,7 +9,16 @@ from typing import Any
 
 import pytest
 
-from pipelines.dedup import DedupConfig, estimated_jaccard, signature
+from pipelines import store as store_module
+from pipelines import stories
+from pipelines.dedup import (
+    DedupConfig,
+    estimated_jaccard,
+    precompute,
+    signature,
+    text_hash,
+    to_blob,
+)
 from pipelines.items import Article
 from pipelines.store import Store
 from pipelines.stories import story_key
@@ -143,7 +152,12 @@ def test_an_older_text_arriving_late_is_kept_as_a_version_only(tmp_path: Path) -
         assert len(versions(store)) == 1
 
 
-def test_revised_copy_hands_its_signature_to_an_exact_copy(tmp_path: Path) -> None:
+@pytest.mark.parametrize("compact_rows", [stories.COMPACT_ROWS, 1])
+def test_revised_copy_hands_its_signature_to_an_exact_copy(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, compact_rows: int
+) -> None:
+    """The same whether the band keys are still in the write buffer or already merged."""
+    monkeypatch.setattr(stories, "COMPACT_ROWS", compact_rows)
     other = chain_texts()["c"]
     with Store(tmp_path / "news.db") as store:
         store.save_article(article(ORIGINAL, "2025-07-10T08:00:00Z"))
@@ -156,6 +170,11 @@ def test_revised_copy_hands_its_signature_to_an_exact_copy(tmp_path: Path) -> No
         assert near.outcome == "near-duplicate"
         indexed = store.db.execute("SELECT count(*) FROM minhashes").fetchone()[0]
         assert indexed == 3  # ORIGINAL (now held by the mirror), C and B
+        keys = store.db.execute(
+            "SELECT (SELECT count(*) FROM lsh_buckets), (SELECT count(*) FROM lsh_recent)"
+        ).fetchone()
+        assert sum(keys) == 3 * store.dedup.bands
+        assert keys[compact_rows == 1] == 0  # merged each time, or all still buffered
 
 
 def test_fts_stays_consistent_when_a_new_article_is_revised_in_the_same_batch(
@@ -181,18 +200,63 @@ def test_fts_stays_consistent_when_a_new_article_is_revised_in_the_same_batch(
 
 
 def test_lsh_lookup_is_index_probes_not_a_scan(tmp_path: Path) -> None:
-    """A lookup costs the same at any size: the plan probes lsh_buckets by its primary key."""
+    """A lookup costs the same at any size: the plan of the lookup that ``stories.similar``
+    runs probes both LSH tables by their primary key."""
+    statements: list[str] = []
     with Store(tmp_path / "news.db") as store:
         store.save_article(article(ORIGINAL, "2025-07-10T08:00:00Z"))
-        plan = " | ".join(
-            row[3]
-            for row in store.db.execute(
-                "EXPLAIN QUERY PLAN SELECT article_id, count(*) FROM lsh_buckets "
-                "WHERE band_key IN (1, 2, 3) GROUP BY article_id"
-            )
-        )
-    assert "SEARCH lsh_buckets USING PRIMARY KEY (band_key=?)" in plan
-    assert "SCAN lsh_buckets" not in plan
+        store.db.conn.set_trace_callback(statements.append)
+        sig = signature(CORRECTED, store.dedup)
+        assert stories.similar(store.db, sig, store.dedup)
+        store.db.conn.set_trace_callback(None)
+        (lookup,) = [s for s in statements if "lsh_buckets" in s]
+        plan = " | ".join(row[3] for row in store.db.execute(f"EXPLAIN QUERY PLAN {lookup}"))
+    for table in stories.LSH_TABLES:
+        assert f"SEARCH {table} USING PRIMARY KEY (band_key=?)" in plan
+        assert f"SCAN {table}" not in plan
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_grouping_is_the_same_whenever_the_write_buffer_is_merged(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seed: int
+) -> None:
+    """Band keys merged into lsh_buckets after every article, or never: same stories."""
+    copies = corpus(pairs=4) + chain_copies()
+    random.Random(seed).shuffle(copies)
+    reference = save_all(tmp_path / "buffered.db", copies)
+    monkeypatch.setattr(stories, "COMPACT_ROWS", 1)
+    merged = tmp_path / "merged.db"
+    for copy in copies:
+        save_all(merged, [copy])  # one transaction, and so one merge, per article
+    assert save_all(merged, []) == reference
+    with Store(merged) as store:
+        assert store.db.execute("SELECT count(*) FROM lsh_recent").fetchone()[0] == 0
+        assert store.db.execute("SELECT count(*) FROM lsh_buckets").fetchone()[0] > 0
+
+
+def test_the_writer_reuses_a_signature_computed_by_the_worker(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A precomputed signature is used while the text is unchanged, recomputed when a site
+    template removed lines after extraction."""
+    config = DedupConfig()
+    unchanged = precompute(article(ORIGINAL, "2025-07-10T08:00:00Z"), config)
+    edited = precompute(article(chain_texts()["c"], "2025-07-10T08:00:00Z",
+                                "https://other.example.org/y"), config)  # fmt: skip
+    edited.text = edited.text.split("\n\n", 1)[1]
+    computed: list[str] = []
+    real_signature = store_module.signature
+    monkeypatch.setattr(store_module, "signature",
+                        lambda text, cfg: computed.append(text) or real_signature(text, cfg))  # fmt: skip
+    with Store(tmp_path / "news.db") as store:
+        store.save_article(unchanged)
+        store.save_article(edited)
+        blobs = dict(store.db.execute("SELECT article_id, signature FROM minhashes").fetchall())
+        hashes = dict(store.db.execute("SELECT id, text_hash FROM articles").fetchall())
+    assert computed == [edited.text]
+    assert blobs[1] == to_blob(signature(ORIGINAL, config))
+    assert blobs[2] == to_blob(signature(edited.text, config))
+    assert hashes[2] == text_hash(edited.text) != text_hash(chain_texts()["c"])
 
 
 def test_databases_made_before_0003_are_migrated(tmp_path: Path) -> None:
