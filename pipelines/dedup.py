@@ -369,35 +369,47 @@ def prepare(article: Article) -> Article:
 class Precomputed:
     """The dedup figures of one text, computed where the text was extracted (a worker process)
     so that the single writer does not compute them again. Valid only for the exact text
-    (``text_digest``) and the MinHash parameters (``config``) they were made from: the writer
-    recomputes when a site template removed lines from the text in between."""
+    (``text_digest``) and the MinHash/LSH parameters (``config``) they were made from: the
+    writer recomputes when a site template removed lines from the text in between."""
 
     text_digest: bytes
     """SHA-1 of the UTF-8 text as it was (not normalised): a cheap identity check."""
-    config: tuple[int, int]
-    """(num_perm, shingle_words) of the signature."""
+    config: tuple[int, int, int]
+    """(num_perm, shingle_words, bands) of the signature and keys."""
     signature: bytes
     """The MinHash signature as :func:`to_blob` writes it."""
+    keys: tuple[int, ...]
+    """Its LSH band keys (:func:`lsh_keys`)."""
 
     def matches(self, text: str) -> bool:
         """Tell whether these figures were computed from ``text``."""
         return hashlib.sha1(text.encode("utf-8")).digest() == self.text_digest
 
-    def signature_for(self, text: str, config: DedupConfig) -> np.ndarray | None:
-        """Return the signature if it is valid for ``text`` under ``config``, else None."""
-        if self.config != (config.num_perm, config.shingle_words) or not self.matches(text):
+    def for_text(self, text: str, config: DedupConfig) -> tuple[np.ndarray, list[int]] | None:
+        """Return (signature, band keys) if valid for ``text`` under ``config``, else None."""
+        if self.config != _config_key(config) or not self.matches(text):
             return None
-        return from_blob(self.signature)
+        return from_blob(self.signature), list(self.keys)
+
+
+def _config_key(config: DedupConfig) -> tuple[int, int, int]:
+    return config.num_perm, config.shingle_words, config.bands
+
+
+def lsh_keys(sig: MinHash | np.ndarray, config: DedupConfig) -> list[int]:
+    """Return the band keys of a signature ([] for an empty text: it is never indexed)."""
+    return [] if empty_signature(sig) else band_keys(sig, config)
 
 
 def precompute(article: Article, config: DedupConfig) -> Article:
-    """Fill the derived fields and attach the MinHash signature (:class:`Precomputed`)."""
+    """Fill the derived fields and attach the signature and band keys (:class:`Precomputed`)."""
     article.precomputed = None
     prepare(article)
     sig = signature(article.text, config)
     article.precomputed = Precomputed(
         hashlib.sha1(article.text.encode("utf-8")).digest(),
-        (config.num_perm, config.shingle_words),
+        _config_key(config),
         to_blob(sig),
+        tuple(lsh_keys(sig, config)),
     )
     return article

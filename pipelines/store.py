@@ -359,8 +359,7 @@ class Store:
             )
             if exact:
                 return "exact-duplicate", {exact["story_id"]}, exact["id"]
-        sig = self._signature(article)
-        keys = stories.keys_of(sig, self.dedup)
+        sig, keys = self._signature(article)
         matches = stories.similar(self.db, sig, self.dedup, keys)
         stories.index(self.db, article_id, sig, self.dedup, keys)
         if self._buffered_keys is not None:
@@ -371,14 +370,15 @@ class Store:
             logger.debug("article %s links %d stories: merged", article_id, len(matches))
         return "near-duplicate", {m["story_id"] for m in matches}, matches[0]["id"]
 
-    def _signature(self, article: Article) -> Any:
-        """The article's MinHash signature: the one its extraction worker computed when it is
-        still valid for the text and the config, else computed here."""
+    def _signature(self, article: Article) -> tuple[Any, list[int]]:
+        """The article's MinHash signature and band keys: those its extraction worker computed
+        when still valid for the text and the config, else computed here."""
         if article.precomputed is not None:
-            sig = article.precomputed.signature_for(article.text, self.dedup)
-            if sig is not None:
-                return sig
-        return signature(article.text, self.dedup)
+            found = article.precomputed.for_text(article.text, self.dedup)
+            if found is not None:
+                return found
+        sig = signature(article.text, self.dedup)
+        return sig, stories.keys_of(sig, self.dedup)
 
     def _resave(self, article: Article, existing: dict[str, Any]) -> SaveResult:
         """Handle a URL seen before: bump last_seen, keep an older text as a version, or make

@@ -27,9 +27,8 @@ from sqlite_utils import Database
 
 from pipelines.dedup import (
     DedupConfig,
-    band_keys,
-    empty_signature,
     from_blob,
+    lsh_keys,
     representative,
     to_blob,
 )
@@ -68,7 +67,7 @@ lsh_buckets once, so its cost per article falls as this grows)."""
 
 def keys_of(sig: Any, config: DedupConfig) -> list[int]:
     """Return the band keys of a signature ([] for an empty text)."""
-    return [] if empty_signature(sig) else band_keys(sig, config)
+    return lsh_keys(sig, config)
 
 
 def index(
@@ -119,8 +118,7 @@ def _indexed_keys(db: Database, article_id: int, config: DedupConfig) -> list[in
     ).fetchone()
     if row is None:
         return None
-    sig = from_blob(row[0])
-    return [] if empty_signature(sig) else band_keys(sig, config)
+    return lsh_keys(from_blob(row[0]), config)
 
 
 def unindex(db: Database, article_id: int, config: DedupConfig) -> None:
