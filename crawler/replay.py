@@ -16,6 +16,7 @@ import time
 from collections import Counter, deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -110,6 +111,8 @@ class _Pending:
     record: ArchivedResponse | None
     page: Page | None
     future: Future[Extracted] | None
+    generation: int = 0
+    """The pool generation it was submitted under (see ``ExtractionPool.restart``)."""
 
 
 class _Originals:
@@ -221,8 +224,9 @@ class Replayer:
             self.report.skipped["done-before"] += 1
             return
         page, used = self._page(record)
+        generation = self.pool.generation
         future = self.pool.submit(page) if page is not None else None
-        self._queue.append(_Pending(progress.key, record.offset, used, page, future))
+        self._queue.append(_Pending(progress.key, record.offset, used, page, future, generation))
         self._drain(self.pool.config.pending_limit)
 
     def _page(self, record: ArchivedResponse) -> tuple[Page | None, ArchivedResponse]:
@@ -285,7 +289,12 @@ class Replayer:
     def _finish(self, item: _Pending) -> None:
         if item.page is None or item.future is None:
             return
-        outcome = self.chain.finish(item.page, item.future.result())
+        try:
+            extracted = item.future.result()
+        except BrokenProcessPool:  # a worker died: this page and the others in flight retry
+            self.pool.restart(item.generation)
+            extracted = self.pool.extract(item.page)
+        outcome = self.chain.finish(item.page, extracted)
         record = item.record
         if outcome.article_id is not None and record is not None and item.page.warc_file:
             location = (item.page.warc_file, item.page.warc_offset or 0)

@@ -13,11 +13,12 @@ import multiprocessing
 import os
 from collections.abc import Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any
 
 from pipelines.chain import extract_step
-from pipelines.errors import PageSkipped
+from pipelines.errors import ExtractionCrashed, PageSkipped
 from pipelines.extract import ExtractConfig
 from pipelines.items import Article, Page
 
@@ -80,6 +81,10 @@ class ExtractionPool:
         self.extract_config = extract_config
         self._executor: ProcessPoolExecutor | None = None
         self.restarts = 0
+        self.generation = 0
+        """Bumped at each restart: a caller whose future failed passes the generation it
+        submitted under to :meth:`restart`, so that several pages in flight when one worker
+        died cause one restart, not one each (which would kill the retries of the others)."""
         if config.workers > 0:
             self._executor = self._start()
 
@@ -91,13 +96,31 @@ class ExtractionPool:
             initargs=(self.extract_config,),
         )
 
-    def restart(self) -> None:
-        """Replace a broken pool (a worker died: out of memory, a crash in a C library)."""
+    def restart(self, generation: int | None = None) -> bool:
+        """Replace a broken pool (a worker died: out of memory, a crash in a C library).
+
+        ``generation``: the :attr:`generation` the failed page was submitted under; when the
+        pool was already replaced since then, nothing is done. Returns whether it restarted.
+        """
+        if generation is not None and generation != self.generation:
+            return False
+        self.generation += 1
         if self._executor is not None:
             self._executor.shutdown(wait=False, cancel_futures=True)
             self._executor = self._start()
             self.restarts += 1
             logger.warning("extraction worker died; pool restarted (%d so far)", self.restarts)
+        return True
+
+    def extract(self, page: Page) -> Extracted:
+        """Extract ``page`` and wait for it; a dead worker restarts the pool and the page is
+        tried once more, then it is given up as :class:`ExtractionCrashed`."""
+        generation = self.generation
+        try:
+            return self.submit(page).result()
+        except BrokenProcessPool as exc:
+            self.restart(generation)
+            return ExtractionCrashed(page.final_url, str(exc) or "worker process died")
 
     def submit(self, page: Page) -> Future[Extracted]:
         """Extract ``page`` in a worker (or inline when the pool has no workers)."""

@@ -151,19 +151,22 @@ class ChainPipeline:
 
     async def _extract(self, page: Page) -> Extracted:
         """The worker's result; a dead worker restarts the pool and the page is tried once more."""
+        generation = self.pool.generation
         try:
             return await asyncio.wrap_future(self.pool.submit(page))
         except BrokenProcessPool:
-            self._restart_pool()
+            self._restart_pool(generation)
+        generation = self.pool.generation
         try:
             return await asyncio.wrap_future(self.pool.submit(page))
         except BrokenProcessPool as exc:
-            self._restart_pool()
+            self._restart_pool(generation)
             return ExtractionCrashed(page.final_url, str(exc) or "worker process died")
 
-    def _restart_pool(self) -> None:
-        self._inc("newsarc/pool/restarted")
-        self.pool.restart()
+    def _restart_pool(self, generation: int) -> None:
+        """One restart per worker death, however many pages were in flight."""
+        if self.pool.restart(generation):
+            self._inc("newsarc/pool/restarted")
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         if self.timer.running:

@@ -60,3 +60,19 @@ def test_restart_after_a_worker_dies() -> None:
         pool.restart()
         assert isinstance(pool.submit(_page(BODY)).result(timeout=120), Article)
         assert pool.restarts == 1
+
+
+def test_pages_in_flight_when_a_worker_dies_cause_one_restart() -> None:
+    with ExtractionPool(PoolConfig(workers=1), ExtractConfig()) as pool:
+        assert pool.submit(_page(BODY)).result(timeout=120) is not None
+        generation = pool.generation
+        futures = [pool.submit(_page(BODY)) for _ in range(3)]
+        assert pool._executor is not None
+        for process in list(pool._executor._processes.values()):
+            process.kill()
+        for future in futures:
+            with pytest.raises(BrokenProcessPool):
+                future.result(timeout=60)
+        assert [pool.restart(generation) for _ in futures] == [True, False, False]
+        assert pool.restarts == 1 and pool.generation == generation + 1
+        assert isinstance(pool.extract(_page(BODY)), Article)

@@ -284,3 +284,41 @@ def test_repair_without_warc_directory_is_a_one_line_error(tmp_path: Path) -> No
     result = run_newsarc("archive", "repair", cwd=tmp_path)
     assert result.returncode == 1
     assert "no ./warcs directory" in result.stderr and "Traceback" not in result.stderr
+
+
+class _KillingPool(ExtractionPool):
+    """A real one-worker pool whose worker is killed (SIGKILL, from outside) whenever
+    ``victim``'s page is submitted: first with other pages in flight, then on its retry."""
+
+    def __init__(self, victim: str) -> None:
+        super().__init__(PoolConfig(workers=1), ExtractConfig())
+        self.victim = victim
+        self.kills = 0
+
+    def submit(self, page):  # type: ignore[no-untyped-def]
+        future = super().submit(page)
+        if page.url == self.victim and self._executor is not None:
+            for process in list(self._executor._processes.values()):
+                process.kill()
+            self.kills += 1
+        return future
+
+
+def test_a_dead_worker_costs_one_page_not_the_replay(tmp_path: Path) -> None:
+    """Pages in flight when the worker died are retried on a new pool (one restart for all of
+    them); the page that kills it twice is recorded as extraction_crashed; the rest is stored."""
+    victim = "http://n.example/7"
+    warc = write_warc(
+        tmp_path / "w", [exchange(f"http://n.example/{i}", article_html(i)) for i in range(20)]
+    )
+    with Store(tmp_path / "r.db") as store, _KillingPool(victim) as pool:
+        chain = Chain(store, ExtractConfig())
+        report = Replayer(chain, pool, ReplayFilters(), None).run([warc])
+        assert pool.kills == 2 and pool.restarts == 2
+    assert not report.interrupted and report.records == 20
+    assert chain.counts["extraction_crashed"] == 1
+    with sqlite3.connect(tmp_path / "r.db") as conn:
+        stored = {url for (url,) in conn.execute("SELECT url FROM articles")}
+        crashed = conn.execute("SELECT url FROM pages WHERE outcome = 'extraction_crashed'")
+        assert [url for (url,) in crashed] == [victim]
+    assert stored == {f"http://n.example/{i}" for i in range(20)} - {victim}
