@@ -24,7 +24,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from pipelines import stories, versions
-from pipelines.dedup import EMPTY_TEXT_HASH, DedupConfig, prepare, signature
+from pipelines.dedup import EMPTY_TEXT_HASH, DedupConfig, lsh_keys, prepare, signature
 from pipelines.items import Article, Page
 from pipelines.migrations import StoreError, open_database
 from pipelines.urls import canonicalize_url
@@ -378,7 +378,7 @@ class Store:
             if found is not None:
                 return found
         sig = signature(article.text, self.dedup)
-        return sig, stories.keys_of(sig, self.dedup)
+        return sig, lsh_keys(sig, self.dedup)
 
     def _resave(self, article: Article, existing: dict[str, Any]) -> SaveResult:
         """Handle a URL seen before: bump last_seen, keep an older text as a version, or make

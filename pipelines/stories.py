@@ -38,7 +38,6 @@ __all__ = [
     "compact",
     "create",
     "index",
-    "keys_of",
     "merge",
     "move_index",
     "refresh",
@@ -65,11 +64,6 @@ bands; about 2,500 pages of 4 KiB, which stay in the page cache; a merge rewrite
 lsh_buckets once, so its cost per article falls as this grows)."""
 
 
-def keys_of(sig: Any, config: DedupConfig) -> list[int]:
-    """Return the band keys of a signature ([] for an empty text)."""
-    return lsh_keys(sig, config)
-
-
 def index(
     db: Database,
     article_id: int,
@@ -86,7 +80,7 @@ def index(
         "INSERT OR REPLACE INTO minhashes (article_id, signature) VALUES (?, ?)",
         [article_id, to_blob(sig)],
     )
-    keys = keys_of(sig, config) if keys is None else keys
+    keys = lsh_keys(sig, config) if keys is None else keys
     if keys:  # one statement for all bands (an executemany of 32 rows costs 1.5x more)
         db.conn.execute(
             f"INSERT OR IGNORE INTO {table} (band_key, article_id) "
@@ -156,7 +150,7 @@ def similar(
     least one band key (``keys`` if already computed): at most ``config.max_candidates``
     of them, those sharing most bands first.
     """
-    keys = keys_of(sig, config) if keys is None else keys
+    keys = lsh_keys(sig, config) if keys is None else keys
     if not keys:
         return []
     limit = config.max_candidates
