@@ -34,6 +34,8 @@ __all__ = ["ReplayFilters", "ReplayReport", "Replayer", "page_from_archive"]
 
 BATCH_RECORDS = 200
 BATCH_SECONDS = 2.0
+CHUNK_PAGES = 4
+"""Pages handed to a worker in one task (see ``ExtractionPool.submit_many``)."""
 
 
 @dataclass(frozen=True)
@@ -176,6 +178,11 @@ class Replayer:
         self.report = ReplayReport()
         self._originals = _Originals()
         self._queue: deque[_Pending] = deque()
+        self._unsent: list[_Pending] = []
+        workers = max(1, pool.config.workers)
+        self._in_flight = max(pool.config.pending_limit, 3 * CHUNK_PAGES * workers)
+        """Records read ahead: enough for every worker to have a chunk queued behind the one
+        it works on."""
         self._last_tick = time.monotonic()
         self._batch: ExitStack | None = None
         self._batch_started = 0.0
@@ -224,10 +231,23 @@ class Replayer:
             self.report.skipped["done-before"] += 1
             return
         page, used = self._page(record)
+        item = _Pending(progress.key, record.offset, used, page, None)
+        self._queue.append(item)
+        if page is not None:
+            self._unsent.append(item)
+            if len(self._unsent) >= CHUNK_PAGES:
+                self._send()
+        self._drain(self._in_flight)
+
+    def _send(self) -> None:
+        """Hand the pages read so far to the pool, in one task."""
+        if not self._unsent:
+            return
         generation = self.pool.generation
-        future = self.pool.submit(page) if page is not None else None
-        self._queue.append(_Pending(progress.key, record.offset, used, page, future, generation))
-        self._drain(self.pool.config.pending_limit)
+        futures = self.pool.submit_many([item.page for item in self._unsent if item.page])
+        for item, future in zip(self._unsent, futures, strict=True):
+            item.future, item.generation = future, generation
+        self._unsent = []
 
     def _page(self, record: ArchivedResponse) -> tuple[Page | None, ArchivedResponse]:
         """The Page to extract and the record it comes from (a revisit's original), or None
@@ -256,6 +276,8 @@ class Replayer:
         """
         while len(self._queue) > keep:
             item = self._queue.popleft()
+            if item.page is not None and item.future is None:
+                self._send()
             if self._batch is None:
                 self._batch = ExitStack()
                 self._batch.enter_context(self.chain.store.transaction())

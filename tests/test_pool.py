@@ -76,3 +76,12 @@ def test_pages_in_flight_when_a_worker_dies_cause_one_restart() -> None:
         assert [pool.restart(generation) for _ in futures] == [True, False, False]
         assert pool.restarts == 1 and pool.generation == generation + 1
         assert isinstance(pool.extract(_page(BODY)), Article)
+
+
+def test_pages_handed_over_in_one_task_get_their_own_results() -> None:
+    short = _page(b"<html><body><p>Too short.</p></body></html>", url="http://news.example/s")
+    with ExtractionPool(PoolConfig(workers=1), ExtractConfig()) as pool:
+        results = [f.result(timeout=120) for f in pool.submit_many([_page(BODY), short, _page(BODY)])]
+    assert isinstance(results[0], Article) and isinstance(results[2], Article)
+    assert isinstance(results[1], PageSkipped)
+    assert results[0].text == results[2].text == extract_step(_page(BODY), ExtractConfig()).text

@@ -297,11 +297,19 @@ class _KillingPool(ExtractionPool):
 
     def submit(self, page):  # type: ignore[no-untyped-def]
         future = super().submit(page)
-        if page.url == self.victim and self._executor is not None:
+        self._kill_if_victim([page])
+        return future
+
+    def submit_many(self, pages):  # type: ignore[no-untyped-def]
+        futures = super().submit_many(pages)
+        self._kill_if_victim(pages)
+        return futures
+
+    def _kill_if_victim(self, pages) -> None:  # type: ignore[no-untyped-def]
+        if any(page.url == self.victim for page in pages) and self._executor is not None:
             for process in list(self._executor._processes.values()):
                 process.kill()
             self.kills += 1
-        return future
 
 
 def test_a_dead_worker_costs_one_page_not_the_replay(tmp_path: Path) -> None:
