@@ -138,12 +138,18 @@ class ExtractionPool:
             return ExtractionCrashed(page.final_url, str(exc) or "worker process died")
 
     def submit(self, page: Page) -> Future[Extracted]:
-        """Extract ``page`` in a worker (or inline when the pool has no workers)."""
+        """Extract ``page`` in a worker (or inline when the pool has no workers). A dead worker
+        shows as BrokenProcessPool from the future's ``result()``, never from here."""
         if self._executor is None:
             future: Future[Extracted] = Future()
             future.set_result(extract_step(page, self.extract_config))
             return future
-        return self._executor.submit(_run, page)
+        try:
+            return self._executor.submit(_run, page)
+        except BrokenProcessPool as exc:  # a death already noticed: fail like the pages in flight
+            failed: Future[Extracted] = Future()
+            failed.set_exception(exc)
+            return failed
 
     def submit_many(self, pages: list[Page]) -> list[Future[Extracted]]:
         """Extract ``pages`` in one worker task; one Future per page. Handing pages over one
@@ -152,7 +158,12 @@ class ExtractionPool:
         if self._executor is None or len(pages) < 2:
             return [self.submit(page) for page in pages]
         futures: list[Future[Extracted]] = [Future() for _ in pages]
-        chunk = self._executor.submit(_run_many, pages)
+        try:
+            chunk = self._executor.submit(_run_many, pages)
+        except BrokenProcessPool as exc:
+            for future in futures:
+                future.set_exception(exc)
+            return futures
         chunk.add_done_callback(lambda done: _distribute(done, futures))
         return futures
 

@@ -85,3 +85,17 @@ def test_pages_handed_over_in_one_task_get_their_own_results() -> None:
     assert isinstance(results[0], Article) and isinstance(results[2], Article)
     assert isinstance(results[1], PageSkipped)
     assert results[0].text == results[2].text == extract_step(_page(BODY), ExtractConfig()).text
+
+
+def test_a_pool_known_to_be_broken_fails_the_future_not_the_submission() -> None:
+    with ExtractionPool(PoolConfig(workers=1), ExtractConfig()) as pool:
+        assert pool.submit(_page(BODY)).result(timeout=120) is not None
+        assert pool._executor is not None
+        for process in list(pool._executor._processes.values()):
+            process.kill()
+        with pytest.raises(BrokenProcessPool):
+            pool.submit(_page(BODY)).result(timeout=60)  # the death is noticed by now
+        later = [pool.submit(_page(BODY)), *pool.submit_many([_page(BODY), _page(BODY)])]
+        for future in later:
+            with pytest.raises(BrokenProcessPool):
+                future.result(timeout=60)
