@@ -95,6 +95,8 @@ class Store:
         """Articles with a larger id are not in the FTS index yet (inside a transaction)."""
         self._buffered_keys: int | None = None
         """Band keys in ``lsh_recent`` (None: count them at the next check)."""
+        self._pending = stories.PendingKeys()
+        """Band keys of the open transaction, written at its end."""
 
     @classmethod
     def from_settings(cls, settings: Mapping[str, Any], *, create: bool = True) -> Store:
@@ -142,12 +144,14 @@ class Store:
             outermost = self._fts_watermark is None
             if outermost:
                 self._fts_watermark = self._max_article_id()
+            mark = self._pending.mark()
             try:
                 yield self.db
                 if outermost:
                     self._compact_lsh()
                     self._sync_fts()
             except BaseException:
+                self._pending.rollback(0 if outermost else mark)
                 self._buffered_keys = None
                 raise
             finally:
@@ -184,9 +188,13 @@ class Store:
         conn.execute("RELEASE SAVEPOINT newsarc_save")
 
     def _compact_lsh(self) -> None:
-        """Merge the LSH write buffer into ``lsh_buckets`` once it holds enough keys."""
+        """Write the transaction's band keys to the LSH write buffer, and merge the buffer
+        into ``lsh_buckets`` once it holds enough keys."""
+        added = self._pending.flush(self.db)
         if self._buffered_keys is None:
             self._buffered_keys = stories.buffered_keys(self.db)
+        else:
+            self._buffered_keys += added
         if self._buffered_keys >= stories.COMPACT_ROWS:
             stories.compact(self.db)
             self._buffered_keys = 0
@@ -360,10 +368,8 @@ class Store:
             if exact:
                 return "exact-duplicate", {exact["story_id"]}, exact["id"]
         sig, keys = self._signature(article)
-        matches = stories.similar(self.db, sig, self.dedup, keys)
-        stories.index(self.db, article_id, sig, self.dedup, keys)
-        if self._buffered_keys is not None:
-            self._buffered_keys += len(keys)
+        matches = stories.similar(self.db, sig, self.dedup, keys, self._pending)
+        stories.index(self.db, article_id, sig, self.dedup, keys, pending=self._pending)
         if not matches:
             return "new", set(), None
         if len({m["story_id"] for m in matches}) > 1:
@@ -418,9 +424,9 @@ class Store:
             [old_hash, article_id],
         )
         if heir:
-            stories.move_index(self.db, article_id, heir["id"], self.dedup)
+            stories.move_index(self.db, article_id, heir["id"], self.dedup, self._pending)
         else:
-            stories.unindex(self.db, article_id, self.dedup)
+            stories.unindex(self.db, article_id, self.dedup, self._pending)
 
     def _insert(
         self, article: Article, article_id: int, story_id: int, *, is_representative: bool

@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
@@ -34,6 +35,7 @@ from pipelines.dedup import (
 )
 
 __all__ = [
+    "PendingKeys",
     "buffered_keys",
     "compact",
     "create",
@@ -64,6 +66,72 @@ bands; about 2,500 pages of 4 KiB, which stay in the page cache; a merge rewrite
 lsh_buckets once, so its cost per article falls as this grows)."""
 
 
+class PendingKeys:
+    """Band keys added by the open transaction, written to ``lsh_recent`` in one sorted
+    statement at its end (:meth:`flush`) rather than one INSERT per article; lookups of the
+    same transaction see them through :meth:`candidates`. Changes are logged so that a
+    savepoint's rollback undoes exactly its own (:meth:`mark`, :meth:`rollback`)."""
+
+    def __init__(self) -> None:
+        self.rows: list[tuple[int, int]] = []
+        """(band key, article id); article id 0 marks a row dropped by :meth:`move`."""
+        self.by_key: dict[int, list[int]] = defaultdict(list)
+        self._log: list[tuple[int, ...]] = []
+        """(count,) for an add of ``count`` rows; (from, to, *positions) for a move."""
+
+    def add(self, article_id: int, keys: list[int]) -> None:
+        self.rows.extend((key, article_id) for key in keys)
+        for key in keys:
+            self.by_key[key].append(article_id)
+        self._log.append((len(keys),))
+
+    def move(self, from_id: int, to_id: int | None) -> None:
+        """Hand the keys of ``from_id`` to ``to_id`` (None: drop them)."""
+        target = to_id or 0
+        positions = [i for i, (_, a) in enumerate(self.rows) if a == from_id]
+        for i in positions:
+            self._set(i, target)
+        self._log.append((from_id, target, *positions))
+
+    def _set(self, position: int, article_id: int) -> None:
+        key, old = self.rows[position]
+        if old:
+            self.by_key[key].remove(old)
+        if article_id:
+            self.by_key[key].append(article_id)
+        self.rows[position] = (key, article_id)
+
+    def mark(self) -> int:
+        """A point to :meth:`rollback` to (a savepoint's start)."""
+        return len(self._log)
+
+    def rollback(self, mark: int) -> None:
+        """Undo the changes made since ``mark``."""
+        while len(self._log) > mark:
+            entry = self._log.pop()
+            if len(entry) == 1:
+                for key, article_id in self.rows[len(self.rows) - entry[0] :]:
+                    self.by_key[key].remove(article_id)
+                del self.rows[len(self.rows) - entry[0] :]
+            else:
+                for i in entry[2:]:
+                    self._set(i, entry[0])
+
+    def candidates(self, keys: Iterable[int]) -> set[int]:
+        return {article_id for key in keys for article_id in self.by_key.get(key, ())}
+
+    def flush(self, db: Database) -> int:
+        """Write the keys to ``lsh_recent`` in key order and forget them; return how many."""
+        rows = sorted(row for row in self.rows if row[1])
+        if rows:
+            db.conn.executemany(
+                "INSERT OR IGNORE INTO lsh_recent (band_key, article_id) VALUES (?, ?)", rows
+            )
+        self.rows, self._log = [], []
+        self.by_key.clear()
+        return len(rows)
+
+
 def index(
     db: Database,
     article_id: int,
@@ -71,9 +139,11 @@ def index(
     config: DedupConfig,
     keys: list[int] | None = None,
     table: str = "lsh_recent",
+    pending: PendingKeys | None = None,
 ) -> None:
     """Store the signature and its LSH band keys (``keys`` if already computed) in ``table``
-    (the write buffer; a migration that rebuilds the index writes to lsh_buckets)."""
+    (the write buffer; a migration that rebuilds the index writes to lsh_buckets), or in
+    ``pending`` for the store to write at the end of its transaction."""
     if table not in LSH_TABLES:
         raise ValueError(f"table must be one of {', '.join(LSH_TABLES)}, got {table!r}")
     db.execute(
@@ -81,7 +151,9 @@ def index(
         [article_id, to_blob(sig)],
     )
     keys = lsh_keys(sig, config) if keys is None else keys
-    if keys:  # one statement for all bands (an executemany of 32 rows costs 1.5x more)
+    if pending is not None:
+        pending.add(article_id, keys)
+    elif keys:  # one statement for all bands (an executemany of 32 rows costs 1.5x more)
         db.conn.execute(
             f"INSERT OR IGNORE INTO {table} (band_key, article_id) "
             "SELECT value, ? FROM json_each(?)",
@@ -115,11 +187,15 @@ def _indexed_keys(db: Database, article_id: int, config: DedupConfig) -> list[in
     return lsh_keys(from_blob(row[0]), config)
 
 
-def unindex(db: Database, article_id: int, config: DedupConfig) -> None:
+def unindex(
+    db: Database, article_id: int, config: DedupConfig, pending: PendingKeys | None = None
+) -> None:
     """Remove the signature and band keys of ``article_id`` (by primary key, no scan)."""
     keys = _indexed_keys(db, article_id, config)
     if keys is None:
         return
+    if pending is not None:
+        pending.move(article_id, None)
     for table in LSH_TABLES:
         db.conn.executemany(
             f"DELETE FROM {table} WHERE band_key = ? AND article_id = ?",
@@ -128,11 +204,15 @@ def unindex(db: Database, article_id: int, config: DedupConfig) -> None:
     db.execute("DELETE FROM minhashes WHERE article_id = ?", [article_id])
 
 
-def move_index(db: Database, from_id: int, to_id: int, config: DedupConfig) -> None:
+def move_index(
+    db: Database, from_id: int, to_id: int, config: DedupConfig, pending: PendingKeys | None = None
+) -> None:
     """Hand the signature of ``from_id`` to ``to_id`` (an exact copy of the same text)."""
     keys = _indexed_keys(db, from_id, config)
     if keys is None:
         return
+    if pending is not None:
+        pending.move(from_id, to_id)
     for table in LSH_TABLES:
         db.conn.executemany(
             f"UPDATE OR REPLACE {table} SET article_id = ? WHERE band_key = ? AND article_id = ?",
@@ -142,7 +222,11 @@ def move_index(db: Database, from_id: int, to_id: int, config: DedupConfig) -> N
 
 
 def similar(
-    db: Database, sig: Any, config: DedupConfig, keys: list[int] | None = None
+    db: Database,
+    sig: Any,
+    config: DedupConfig,
+    keys: list[int] | None = None,
+    pending: PendingKeys | None = None,
 ) -> list[dict[str, Any]]:
     """Return the indexed articles whose estimated Jaccard with ``sig`` reaches the threshold.
 
@@ -165,9 +249,17 @@ def similar(
         JOIN articles AS a ON a.id = c.article_id""",
         [*keys, *keys, limit],
     ).fetchall()
+    extra = pending.candidates(keys) - {row[0] for row in rows} if pending else set()
+    if extra:
+        marks = ", ".join("?" * len(extra))
+        rows += db.execute(
+            "SELECT a.id, a.story_id, m.signature FROM articles AS a "
+            f"JOIN minhashes AS m ON m.article_id = a.id WHERE a.id IN ({marks})",
+            sorted(extra),
+        ).fetchall()
     if not rows:
         return []
-    if len(rows) == limit:
+    if len(rows) >= limit:
         logger.warning(
             "LSH lookup hit the candidate limit (%d): raise NEWSARC_DEDUP_MAX_CANDIDATES", limit
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import sqlite3
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,8 @@ from pipelines import stories
 from pipelines.dedup import (
     DedupConfig,
     estimated_jaccard,
+    from_blob,
+    lsh_keys,
     precompute,
     signature,
     text_hash,
@@ -294,3 +297,51 @@ def test_databases_made_before_0003_are_migrated(tmp_path: Path) -> None:
         joined = store.save_article(article(texts["b"], "2025-07-12T08:00:00Z", "https://b.org/"))
         assert joined.story_id == 1
         assert [r[0] for r in store.db.execute("SELECT id FROM stories")] == [1]
+
+
+def _lsh_rows(store: Store) -> set[tuple[int, int]]:
+    return {
+        (key, article_id)
+        for table in stories.LSH_TABLES
+        for key, article_id in store.db.execute(f"SELECT band_key, article_id FROM {table}")
+    }
+
+
+def _expected_lsh_rows(store: Store) -> set[tuple[int, int]]:
+    return {
+        (key, article_id)
+        for article_id, blob in store.db.execute("SELECT article_id, signature FROM minhashes")
+        for key in lsh_keys(from_blob(blob), store.dedup)
+    }
+
+
+def test_a_failed_save_in_a_batch_leaves_no_band_keys_behind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The band keys of a batch are written at its end: a save that fails half-way (after its
+    keys were noted) takes them back, and a revision in the same batch moves them."""
+    texts = chain_texts()
+    real_create = stories.create
+
+    def create(db, article_id, copy):  # type: ignore[no-untyped-def]
+        if copy["url"].startswith("https://fails."):
+            raise sqlite3.OperationalError("disk I/O error")
+        return real_create(db, article_id, copy)
+
+    monkeypatch.setattr(stories, "create", create)
+    with Store(tmp_path / "news.db") as store:
+        with store.transaction():
+            store.save_article(article(texts["a"], "2025-07-10T08:00:00Z"))
+            with pytest.raises(sqlite3.OperationalError):
+                store.save_article(article(texts["c"], "2025-07-10T08:00:00Z",
+                                           "https://fails.example.com/c"))  # fmt: skip
+            twin = store.save_article(article(texts["a"], "2025-07-10T09:00:00Z",
+                                              "https://mirror.example.net/a"))  # fmt: skip
+            revised = store.save_article(article(texts["c"], "2025-07-11T08:00:00Z"))
+            near = store.save_article(article(texts["b"], "2025-07-11T09:00:00Z",
+                                              "https://third.example.com/b"))  # fmt: skip
+        assert (twin.outcome, revised.outcome, near.outcome) == (
+            "exact-duplicate", "updated", "near-duplicate")  # fmt: skip
+        assert _lsh_rows(store) == _expected_lsh_rows(store) != set()
+        ids = {row[0] for row in store.db.execute("SELECT id FROM articles")}
+        assert {article_id for _, article_id in _lsh_rows(store)} <= ids
