@@ -35,6 +35,8 @@ logger = logging.getLogger(__name__)
 
 CRAWL_KINDS = ("crawl", "replay", "demo")
 
+_LOOKUP_COLUMNS = ("id", "story_id", "text_hash", "fetched_at", "last_seen")
+
 DEFAULT_CACHE_MB = 256
 """SQLite page cache per connection, in MiB (``NEWSARC_STORE_CACHE_MB``)."""
 
@@ -97,6 +99,8 @@ class Store:
         """Band keys in ``lsh_recent`` (None: count them at the next check)."""
         self._pending = stories.PendingKeys()
         """Band keys of the open transaction, written at its end."""
+        self._next_id: int | None = None
+        """Id of the next new article in the open transaction (None: read it from the table)."""
 
     @classmethod
     def from_settings(cls, settings: Mapping[str, Any], *, create: bool = True) -> Store:
@@ -152,11 +156,11 @@ class Store:
                     self._sync_fts()
             except BaseException:
                 self._pending.rollback(0 if outermost else mark)
-                self._buffered_keys = None
+                self._buffered_keys = self._next_id = None
                 raise
             finally:
                 if outermost:
-                    self._fts_watermark = None
+                    self._fts_watermark = self._next_id = None
 
     @contextmanager
     def _atomic(self) -> Iterator[None]:
@@ -325,26 +329,40 @@ class Store:
         """
         prepare(article)
         with self.transaction():
-            existing = self._one(
-                "SELECT id, story_id, text_hash, fetched_at, last_seen FROM articles WHERE url = ?",
-                [article.url],
-            )
+            existing, twin, exact = self._lookup(article)
             if existing:
                 return self._resave(article, existing)
-            return self._save_new(article)
+            return self._save_new(article, twin, exact)
 
-    def _save_new(self, article: Article) -> SaveResult:
-        """Insert an article whose URL is not stored yet (or report its canonical twin)."""
-        twin = self._one(
-            "SELECT id, story_id FROM articles WHERE canonical_url = ? OR url = ? "
-            "ORDER BY id LIMIT 1",
-            [article.canonical_url, article.canonical_url],
-        )
+    def _lookup(
+        self, article: Article
+    ) -> tuple[dict[str, Any] | None, dict[str, Any] | None, dict[str, Any] | None]:
+        """One query for the three rows a save starts from: the row stored under the URL, the
+        first row under the canonical URL (as URL or canonical URL), the first exact copy."""
+        digest = None if article.text_hash == EMPTY_TEXT_HASH else article.text_hash
+        found: list[dict[str, Any] | None] = [None, None, None]
+        for kind, *values in self.db.conn.execute(
+            "SELECT 0, id, story_id, text_hash, fetched_at, last_seen FROM articles WHERE url = ?"
+            " UNION ALL SELECT * FROM (SELECT 1, id, story_id, NULL, NULL, NULL FROM articles"
+            " WHERE canonical_url = ?2 OR url = ?2 ORDER BY id LIMIT 1)"
+            " UNION ALL SELECT * FROM (SELECT 2, id, story_id, NULL, NULL, NULL FROM articles"
+            " WHERE text_hash = ? ORDER BY id LIMIT 1)",
+            [article.url, article.canonical_url, digest],
+        ):
+            names = _LOOKUP_COLUMNS if kind == 0 else _LOOKUP_COLUMNS[:2]
+            found[kind] = dict(zip(names, values, strict=False))
+        existing, twin, exact = found
+        return existing, twin, exact
+
+    def _save_new(
+        self, article: Article, twin: dict[str, Any] | None, exact: dict[str, Any] | None
+    ) -> SaveResult:
+        """Insert an article whose URL is not stored yet (or report its canonical twin);
+        ``twin`` and ``exact`` are the rows :meth:`_lookup` found."""
         if twin:
             return SaveResult(twin["id"], twin["story_id"], "duplicate-url", twin["id"])
-        article_id = int(self.db.execute("SELECT coalesce(max(id), 0) + 1 FROM articles")
-                         .fetchone()[0])  # fmt: skip
-        outcome, story_ids, duplicate_of = self._link(article, article_id)
+        article_id = self._new_id()
+        outcome, story_ids, duplicate_of = self._link(article, article_id, exact)
         story_id = min(story_ids, default=article_id)
         row = self._insert(article, article_id, story_id, is_representative=not story_ids)
         if story_ids:
@@ -354,19 +372,29 @@ class Store:
             stories.create(self.db, article_id, row)
         return SaveResult(article_id, story_id, outcome, duplicate_of)
 
-    def _link(self, article: Article, article_id: int) -> tuple[str, set[int], int | None]:
+    def _new_id(self) -> int:
+        """The id of the next article row (counted in memory within a transaction)."""
+        if self._next_id is None:
+            self._next_id = self._max_article_id() + 1
+        self._next_id += 1
+        return self._next_id - 1
+
+    def _link(
+        self, article: Article, article_id: int, exact: dict[str, Any] | bool | None = False
+    ) -> tuple[str, set[int], int | None]:
         """Find the stories ``article`` belongs to; index its text if it is a new text.
 
-        Returns (outcome, story ids to merge, matched article id).
+        ``exact``: the first exact copy (None: there is none) when the caller looked it up
+        already, False when not. Returns (outcome, story ids to merge, matched article id).
         """
-        if article.text_hash != EMPTY_TEXT_HASH:
+        if exact is False and article.text_hash != EMPTY_TEXT_HASH:
             exact = self._one(
                 "SELECT id, story_id FROM articles WHERE text_hash = ? AND id != ? "
                 "ORDER BY id LIMIT 1",
                 [article.text_hash, article_id],
             )
-            if exact:
-                return "exact-duplicate", {exact["story_id"]}, exact["id"]
+        if exact:
+            return "exact-duplicate", {exact["story_id"]}, exact["id"]
         sig, keys = self._signature(article)
         matches = stories.similar(self.db, sig, self.dedup, keys, self._pending)
         stories.index(self.db, article_id, sig, self.dedup, keys, pending=self._pending)

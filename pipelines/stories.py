@@ -19,8 +19,9 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
+from itertools import repeat
 from typing import Any
 
 import numpy as np
@@ -80,9 +81,10 @@ class PendingKeys:
         """(count,) for an add of ``count`` rows; (from, to, *positions) for a move."""
 
     def add(self, article_id: int, keys: list[int]) -> None:
-        self.rows.extend((key, article_id) for key in keys)
+        self.rows.extend(zip(keys, repeat(article_id)))
+        by_key = self.by_key
         for key in keys:
-            self.by_key[key].append(article_id)
+            by_key[key].append(article_id)
         self._log.append((len(keys),))
 
     def move(self, from_id: int, to_id: int | None) -> None:
@@ -117,8 +119,9 @@ class PendingKeys:
                 for i in entry[2:]:
                     self._set(i, entry[0])
 
-    def candidates(self, keys: Iterable[int]) -> set[int]:
-        return {article_id for key in keys for article_id in self.by_key.get(key, ())}
+    def candidates(self, keys: Iterable[int]) -> Counter[int]:
+        """The articles holding each of ``keys``, with how many of them each holds."""
+        return Counter(article_id for key in keys for article_id in self.by_key.get(key, ()))
 
     def flush(self, db: Database) -> int:
         """Write the keys to ``lsh_recent`` in key order and forget them; return how many."""
@@ -239,27 +242,31 @@ def similar(
         return []
     limit = config.max_candidates
     marks = ", ".join("?" * len(keys))
-    rows = db.execute(
-        f"""SELECT c.article_id, a.story_id, m.signature
-        FROM (SELECT article_id, count(*) AS bands FROM
-                (SELECT article_id FROM lsh_buckets WHERE band_key IN ({marks})
-                 UNION ALL SELECT article_id FROM lsh_recent WHERE band_key IN ({marks}))
-              GROUP BY article_id ORDER BY bands DESC, article_id LIMIT ?) AS c
-        JOIN minhashes AS m ON m.article_id = c.article_id
-        JOIN articles AS a ON a.id = c.article_id""",
-        [*keys, *keys, limit],
+    # Step 1: the articles in the article's buckets (one probe per band and table; most
+    # fresh texts share no bucket, and then this is the only query).
+    bands: Counter[int] = Counter(
+        article_id
+        for (article_id,) in db.conn.execute(
+            f"SELECT article_id FROM lsh_buckets WHERE band_key IN ({marks}) "
+            f"UNION ALL SELECT article_id FROM lsh_recent WHERE band_key IN ({marks})",
+            [*keys, *keys],
+        )
+    )
+    if pending is not None:
+        bands.update(pending.candidates(keys))
+    if not bands:
+        return []
+    # Step 2: the signatures and stories of those sharing most bands.
+    chosen = sorted(bands, key=lambda a: (-bands[a], a))[:limit]
+    marks = ", ".join("?" * len(chosen))
+    rows = db.conn.execute(
+        "SELECT a.id, a.story_id, m.signature FROM articles AS a "
+        f"JOIN minhashes AS m ON m.article_id = a.id WHERE a.id IN ({marks})",
+        chosen,
     ).fetchall()
-    extra = pending.candidates(keys) - {row[0] for row in rows} if pending else set()
-    if extra:
-        marks = ", ".join("?" * len(extra))
-        rows += db.execute(
-            "SELECT a.id, a.story_id, m.signature FROM articles AS a "
-            f"JOIN minhashes AS m ON m.article_id = a.id WHERE a.id IN ({marks})",
-            sorted(extra),
-        ).fetchall()
     if not rows:
         return []
-    if len(rows) >= limit:
+    if len(bands) > limit:
         logger.warning(
             "LSH lookup hit the candidate limit (%d): raise NEWSARC_DEDUP_MAX_CANDIDATES", limit
         )
