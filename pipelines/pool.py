@@ -11,8 +11,9 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import threading
 from collections.abc import Mapping
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future, InvalidStateError, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any
@@ -68,24 +69,20 @@ def _init_worker(config: ExtractConfig) -> None:
     _worker_config = config
 
 
-def _run(page: Page) -> Extracted:
-    assert _worker_config is not None  # set by _init_worker
-    return extract_step(page, _worker_config)
-
-
 def _run_many(pages: list[Page]) -> list[Extracted]:
-    return [_run(page) for page in pages]
+    assert _worker_config is not None  # set by _init_worker
+    return [extract_step(page, _worker_config) for page in pages]
 
 
-def _distribute(chunk: Future[list[Extracted]], futures: list[Future[Extracted]]) -> None:
-    """Hand a chunk's results (or its error) to the futures of its pages."""
-    error = chunk.exception()
-    if error is not None:
-        for future in futures:
+def _settle(future: Future[Extracted], result: Extracted, error: BaseException | None) -> None:
+    """Resolve ``future`` unless a broken pool's broadcast has already failed it."""
+    try:
+        if error is not None:
             future.set_exception(error)
-        return
-    for future, result in zip(futures, chunk.result(), strict=True):
-        future.set_result(result)
+        else:
+            future.set_result(result)
+    except InvalidStateError:
+        pass
 
 
 class ExtractionPool:
@@ -96,6 +93,9 @@ class ExtractionPool:
         self.extract_config = extract_config
         self._executor: ProcessPoolExecutor | None = None
         self.restarts = 0
+        self._lock = threading.Lock()
+        self._waiting: set[Future[Extracted]] = set()
+        self._broken: BaseException | None = None
         self.generation = 0
         """Bumped at each restart: a caller whose future failed passes the generation it
         submitted under to :meth:`restart`, so that several pages in flight when one worker
@@ -119,7 +119,10 @@ class ExtractionPool:
         """
         if generation is not None and generation != self.generation:
             return False
-        self.generation += 1
+        self._broadcast(BrokenProcessPool("the pool was restarted"), self.generation)
+        with self._lock:
+            self.generation += 1
+            self._broken = None
         if self._executor is not None:
             self._executor.shutdown(wait=False, cancel_futures=True)
             self._executor = self._start()
@@ -144,28 +147,70 @@ class ExtractionPool:
             future: Future[Extracted] = Future()
             future.set_result(extract_step(page, self.extract_config))
             return future
-        try:
-            return self._executor.submit(_run, page)
-        except BrokenProcessPool as exc:  # a death already noticed: fail like the pages in flight
-            failed: Future[Extracted] = Future()
-            failed.set_exception(exc)
-            return failed
+        return self._dispatch([page])[0]
 
     def submit_many(self, pages: list[Page]) -> list[Future[Extracted]]:
         """Extract ``pages`` in one worker task; one Future per page. Handing pages over one
         by one costs the submitting process ~260 us of CPU each (measured with 80 KB pages),
         four at a time ~60 us: what a replay, whose main process is its bottleneck, saves."""
-        if self._executor is None or len(pages) < 2:
+        if self._executor is None:
             return [self.submit(page) for page in pages]
+        return self._dispatch(pages) if pages else []
+
+    def _dispatch(self, pages: list[Page]) -> list[Future[Extracted]]:
+        """Submit ``pages`` as one task; the returned futures are the pool's own.
+
+        They are registered as waiting before the task is submitted: when a worker dies, the
+        first failed task fails every waiting future of that executor (:meth:`_broadcast`), so
+        none is left hanging — CPython 3.11's executor can miss a task submitted while it
+        notices the death, and cancels the queued ones when a restart shuts it down.
+        """
+        assert self._executor is not None
         futures: list[Future[Extracted]] = [Future() for _ in pages]
-        try:
-            chunk = self._executor.submit(_run_many, pages)
-        except BrokenProcessPool as exc:
+        generation = self.generation
+        with self._lock:
+            error = self._broken
+            if error is None:
+                self._waiting.update(futures)
+        if error is None:
+            try:
+                task = self._executor.submit(_run_many, pages)
+            except BrokenProcessPool as exc:  # a death already noticed: fail like the others
+                self._broadcast(exc, generation)
+                error = exc
+        if error is not None:
             for future in futures:
-                future.set_exception(exc)
+                _settle(future, None, error)
             return futures
-        chunk.add_done_callback(lambda done: _distribute(done, futures))
+        task.add_done_callback(lambda done: self._deliver(done, futures, generation))
         return futures
+
+    def _deliver(
+        self, task: Future[list[Extracted]], futures: list[Future[Extracted]], generation: int
+    ) -> None:
+        """Hand a task's results (or its error) to the futures of its pages."""
+        error: BaseException | None
+        if task.cancelled():  # queued when a restart shut the old executor down
+            error = BrokenProcessPool("the pool was restarted before this page ran")
+        else:
+            error = task.exception()
+        if isinstance(error, BrokenProcessPool):
+            self._broadcast(error, generation)
+        with self._lock:
+            self._waiting.difference_update(futures)
+        results: list[Extracted] = [None] * len(futures) if error else task.result()
+        for future, result in zip(futures, results, strict=True):
+            _settle(future, result, error)
+
+    def _broadcast(self, error: BaseException, generation: int) -> None:
+        """The executor of ``generation`` is broken: fail every future still waiting on it."""
+        with self._lock:
+            if generation != self.generation or self._broken is not None:
+                return
+            self._broken = error
+            waiting, self._waiting = self._waiting, set()
+        for future in waiting:
+            _settle(future, None, error)
 
     def close(self) -> None:
         """Wait for the pages in flight and stop the workers."""

@@ -81,7 +81,9 @@ def test_pages_in_flight_when_a_worker_dies_cause_one_restart() -> None:
 def test_pages_handed_over_in_one_task_get_their_own_results() -> None:
     short = _page(b"<html><body><p>Too short.</p></body></html>", url="http://news.example/s")
     with ExtractionPool(PoolConfig(workers=1), ExtractConfig()) as pool:
-        results = [f.result(timeout=120) for f in pool.submit_many([_page(BODY), short, _page(BODY)])]
+        results = [
+            f.result(timeout=120) for f in pool.submit_many([_page(BODY), short, _page(BODY)])
+        ]
     assert isinstance(results[0], Article) and isinstance(results[2], Article)
     assert isinstance(results[1], PageSkipped)
     assert results[0].text == results[2].text == extract_step(_page(BODY), ExtractConfig()).text
@@ -99,3 +101,19 @@ def test_a_pool_known_to_be_broken_fails_the_future_not_the_submission() -> None
         for future in later:
             with pytest.raises(BrokenProcessPool):
                 future.result(timeout=60)
+
+
+def test_pages_queued_when_the_pool_restarts_fail_instead_of_hanging() -> None:
+    """A restart shuts the old executor down and cancels its queued tasks: the futures of
+    their pages must fail with BrokenProcessPool (so the caller retries), never wait forever."""
+    with ExtractionPool(PoolConfig(workers=1), ExtractConfig()) as pool:
+        futures = [f for _ in range(30) for f in pool.submit_many([_page(BODY), _page(BODY)])]
+        assert pool.restart()
+        outcomes = []
+        for future in futures:
+            try:
+                outcomes.append(type(future.result(timeout=120)).__name__)
+            except BrokenProcessPool:
+                outcomes.append("broken")
+        assert "broken" in outcomes and set(outcomes) <= {"Article", "broken"}
+        assert isinstance(pool.submit(_page(BODY)).result(timeout=120), Article)
