@@ -1,9 +1,9 @@
 """Store benchmark: insert synthetic articles up to 200,000 with dedup on, and measure per step.
 
-    python bench/store.py [--total 200000] [--step 50000] [--batch 1000] [--db PATH]
+    python bench/store.py [--total 200000] [--step 50000] [--batch 5000] [--db PATH]
 
-Per step it prints the insert rate of the single writer (articles/s, dedup on, batched in
-``Store.transaction()``; each article's canonical URL, text hash and MinHash signature already
+Per step it prints the insert rate of the single writer (articles/s, dedup on, in
+``Store.transaction()``s committed by the crawl's rule: 5,000 articles or 2 s; each article's canonical URL, text hash and MinHash signature already
 computed by ``pipelines.dedup.precompute``, as the extraction workers of a crawl or a replay
 do), that worker-side cost per article, the rate of one process doing both (``inline/s``),
 the dedup lookup time per article (exact-hash probe + LSH candidates + confirmation, for
@@ -41,6 +41,7 @@ from pipelines import query, stories  # noqa: E402
 from pipelines.dedup import EMPTY_TEXT_HASH, precompute, signature, text_hash  # noqa: E402
 from pipelines.items import Article  # noqa: E402
 from pipelines.query import Filters  # noqa: E402
+from pipelines.scrapy_adapter import BatchConfig  # noqa: E402
 from pipelines.store import Store, _insert_sql, _row  # noqa: E402
 
 VOCABULARY = 40_000
@@ -118,13 +119,19 @@ def precompute_all(store: Store, articles: list[Article]) -> float:
     return time.process_time() - cpu
 
 
-def insert(store: Store, articles: list[Article], batch: int) -> tuple[float, float]:
-    """Save ``articles`` in transactions of ``batch``; return (wall, CPU) seconds spent."""
+def insert(store: Store, articles: list[Article], rule: BatchConfig) -> tuple[float, float]:
+    """Save ``articles``, committing by the crawl's rule (``rule.size`` articles or
+    ``rule.seconds`` of age, whichever comes first); return (wall, CPU) seconds spent."""
     started, cpu = time.perf_counter(), time.process_time()
-    for offset in range(0, len(articles), batch):
+    pending = iter(articles)
+    for first in pending:
+        opened = time.monotonic()
         with store.transaction():
-            for article in articles[offset : offset + batch]:
+            store.save_article(first)
+            for count, article in enumerate(pending, 2):
                 store.save_article(article)
+                if count >= rule.size or time.monotonic() - opened >= rule.seconds:
+                    break
     return time.perf_counter() - started, time.process_time() - cpu
 
 
@@ -166,14 +173,14 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
-def run(total: int, step: int, batch: int, path: Path) -> Iterator[dict[str, float]]:
+def run(total: int, step: int, rule: BatchConfig, path: Path) -> Iterator[dict[str, float]]:
     """Insert up to ``total`` articles; yield the figures after each ``step``."""
     corpus, probes = Corpus(), Corpus(seed=7).batch(10_000_000, 1000)
     with Store(path) as store:
         for done in range(step, total + 1, step):
             articles = corpus.batch(done - step, step)
             worker_cpu = precompute_all(store, articles)
-            seconds, cpu = insert(store, articles, batch)
+            seconds, cpu = insert(store, articles, rule)
             store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             times = fts_latencies_ms(store)
             yield {
@@ -253,7 +260,13 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--total", type=int, default=200_000)
     parser.add_argument("--step", type=int, default=50_000)
-    parser.add_argument("--batch", type=int, default=1000, help="articles per transaction")
+    parser.add_argument(
+        "--batch",
+        type=int,
+        default=BatchConfig.size,
+        help="articles per transaction at most (default: NEWSARC_STORE_BATCH_SIZE's); "
+        f"a transaction is also committed at {BatchConfig.seconds:g} s of age, as in a crawl",
+    )
     parser.add_argument("--db", type=Path, help="database file (default: a temporary one)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
@@ -266,7 +279,7 @@ def main() -> int:
               f"{'dedup ms':>9} {'DB MB':>8} "
               f"{'FTS p50':>8} {'FTS p95':>8} {'stories':>8}")  # fmt: skip
         rows = []
-        for row in run(args.total, args.step, args.batch, path):
+        for row in run(args.total, args.step, BatchConfig(size=args.batch), path):
             rows.append(row)
             print(f"{row['articles']:>9,} {row['rate']:>9,.0f} {row['cpu_rate']:>7,.0f} "
                   f"{row['worker_ms']:>9.3f} {row['inline']:>8,.0f} "

@@ -103,8 +103,14 @@ def _check_targets(
     help="Politeness off (no AutoThrottle, no delay, high concurrency): own servers only.",
 )
 @click.option("-v", "--verbose", is_flag=True, help="Log every request (Scrapy INFO log).")
-@click.option("--backfill", is_flag=True, help="With --since: page back through feeds (WordPress, Blogger) to DATE.")
-@click.option("--redis", "redis_url", metavar="URL", help="Join the distributed crawl at this Redis URL.")
+@click.option(
+    "--backfill",
+    is_flag=True,
+    help="With --since: page back through feeds (WordPress, Blogger) to DATE.",
+)
+@click.option(
+    "--redis", "redis_url", metavar="URL", help="Join the distributed crawl at this Redis URL."
+)
 @click.option("--crawl-id", hidden=True, help="Id of a crawls row made beforehand (scheduler).")
 def crawl(
     urls: tuple[str, ...],
@@ -158,7 +164,9 @@ def crawl(
         report = run_crawl(options)
     print_crawl_summary(report, db, redis=redis_url is not None)
     if report.stats.get("finish_reason") == "disk_full":  # see crawler/diskspace.py
-        raise click.ClickException("disk full: the crawl stopped early; free space, then run it again")
+        raise click.ClickException(
+            "disk full: the crawl stopped early; free space, then run it again"
+        )
 
 
 def print_crawl_summary(report: CrawlReport, db: Path, redis: bool = False) -> None:

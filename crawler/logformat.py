@@ -20,7 +20,6 @@ class QuietLogFormatter(LogFormatter):
     ) -> LogFormatterResult:
         return {"level": 10, "msg": "Dropped: %(exception)s", "args": {"exception": exception}}
 
-
     def item_error(
         self, item: Any, exception: BaseException, response: Response | None, spider: Spider
     ) -> LogFormatterResult:

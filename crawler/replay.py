@@ -27,13 +27,15 @@ from crawler.replay_state import FileProgress, ReplayState
 from pipelines.chain import Chain
 from pipelines.items import Page
 from pipelines.pool import Extracted, ExtractionPool
+from pipelines.scrapy_adapter import BatchConfig
 
 logger = logging.getLogger(__name__)
 
 __all__ = ["ReplayFilters", "ReplayReport", "Replayer", "page_from_archive"]
 
-BATCH_RECORDS = 200
-BATCH_SECONDS = 2.0
+BATCH_RECORDS = BatchConfig.size
+BATCH_SECONDS = BatchConfig.seconds
+"""A replay commits by the crawl's default rule (``NEWSARC_STORE_BATCH_*``)."""
 CHUNK_PAGES = 4
 """Pages handed to a worker in one task (see ``ExtractionPool.submit_many``)."""
 

@@ -64,9 +64,13 @@ def is_private_ip(address: str) -> bool:
     return not ip.is_global or ip.is_multicast
 
 
-def parse_networks(value: Any, setting: str = "NEWSARC_SAFETY_ALLOW_NETWORKS") -> tuple[IPNetwork, ...]:
+def parse_networks(
+    value: Any, setting: str = "NEWSARC_SAFETY_ALLOW_NETWORKS"
+) -> tuple[IPNetwork, ...]:
     """Networks from a list or a comma/space separated string; ValueError naming the setting."""
-    items: Iterable[Any] = value.replace(",", " ").split() if isinstance(value, str) else value or ()
+    items: Iterable[Any] = (
+        value.replace(",", " ").split() if isinstance(value, str) else value or ()
+    )
     networks: list[IPNetwork] = []
     for item in items:
         try:

@@ -167,6 +167,6 @@ NEWSARC_POOL_WORKERS = -1
 # Pages in extraction at once before the crawl is slowed down (0: four per worker).
 NEWSARC_POOL_MAX_PENDING = 0
 # Store writes are committed every this many pages …
-NEWSARC_STORE_BATCH_SIZE = 50
+NEWSARC_STORE_BATCH_SIZE = 5000
 # … or when the open batch is this many seconds old.
 NEWSARC_STORE_BATCH_SECONDS = 2.0

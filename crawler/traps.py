@@ -132,7 +132,9 @@ def url_pattern(url: str) -> str:
     parts = urlsplit(without_session_ids(url))
     path = DATE_IN_PATH.sub("D", parts.path)
     query = "&".join(
-        sorted(f"{k}={DIGITS.sub('0', v)}" for k, v in parse_qsl(parts.query, keep_blank_values=True))
+        sorted(
+            f"{k}={DIGITS.sub('0', v)}" for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        )
     )
     return f"{(parts.hostname or '').lower()}{path}?{query}"
 

@@ -45,9 +45,14 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class BatchConfig:
-    """``NEWSARC_STORE_BATCH_SIZE`` pages / ``NEWSARC_STORE_BATCH_SECONDS`` per transaction."""
+    """``NEWSARC_STORE_BATCH_SIZE`` pages / ``NEWSARC_STORE_BATCH_SECONDS`` per transaction.
 
-    size: int = 50
+    The age bound is what limits a crawl's transactions (it stores tens of pages a second);
+    the size bound only caps a fast replay's. Larger transactions pay the commit, the FTS5
+    segment flush and the LSH buffer merge less often (bench/store.py commits by this rule).
+    """
+
+    size: int = 5000
     seconds: float = 2.0
 
     @classmethod

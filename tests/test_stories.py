@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import random
 import sqlite3
-from collections import defaultdict
+from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from pipelines import store as store_module
 from pipelines import stories
@@ -345,3 +347,42 @@ def test_a_failed_save_in_a_batch_leaves_no_band_keys_behind(
         assert _lsh_rows(store) == _expected_lsh_rows(store) != set()
         ids = {row[0] for row in store.db.execute("SELECT id FROM articles")}
         assert {article_id for _, article_id in _lsh_rows(store)} <= ids
+
+
+# -- the open transaction's band keys (PendingKeys) against a plain list of (key, article) --
+
+_OPS = st.lists(
+    st.one_of(
+        st.tuples(st.just("add"), st.integers(1, 6), st.lists(st.integers(0, 12), max_size=5)),
+        st.tuples(st.just("move"), st.integers(1, 6), st.integers(0, 6)),
+        st.tuples(st.just("mark"), st.just(0), st.just(0)),
+        st.tuples(st.just("rollback"), st.just(0), st.just(0)),
+    ),
+    max_size=40,
+)
+
+
+@given(_OPS, st.lists(st.integers(0, 12), max_size=6))
+def test_pending_keys_agree_with_a_plain_list(
+    ops: list[tuple[str, Any, Any]], probe: list[int]
+) -> None:
+    """Adds, moves and rollbacks to savepoint marks leave the same candidates and the same
+    rows to flush as a list of (key, article) pairs snapshotted at each mark."""
+    pending, model, marks = stories.PendingKeys(), [], []
+    for op, a, b in ops:
+        if op == "add":
+            keys = sorted(set(b))
+            pending.add(a, keys)
+            model.extend((key, a) for key in keys)
+        elif op == "move":
+            pending.move(a, b or None)
+            model = [(key, b if held == a else held) for key, held in model if held]
+        elif op == "mark":
+            marks.append((pending.mark(), list(model)))
+        elif marks:
+            mark, model = marks.pop()
+            pending.rollback(mark)
+        model = [(key, held) for key, held in model if held]
+        expected = Counter(held for key, held in model if key in probe)
+        assert pending.candidates(probe) == expected
+    assert set(pending.rows_to_flush()) == set(model)  # INSERT OR IGNORE: duplicates are one
