@@ -48,16 +48,25 @@ def child(mode: str, url: str, work: str) -> None:
     if mode == "ceiling":
         overrides.update(CEILING)
     options = CrawlOptions(
-        urls=(url,), db=Path(work) / "news.db", warc_dir=Path(work) / "warcs",
-        allow_private=True, depth=1, overrides=overrides,
+        urls=(url,),
+        db=Path(work) / "news.db",
+        warc_dir=Path(work) / "warcs",
+        allow_private=True,
+        depth=1,
+        overrides=overrides,
     )
     report = run_crawl(options)
-    print(json.dumps({
-        "responses": report.count("downloader/response_count"),
-        "stored": report.count("newsarc/chain/new") + report.count("newsarc/chain/near-duplicate")
-        + report.count("newsarc/chain/exact-duplicate"),
-        "seconds": report.seconds,
-    }))
+    print(
+        json.dumps(
+            {
+                "responses": report.count("downloader/response_count"),
+                "stored": report.count("newsarc/chain/new")
+                + report.count("newsarc/chain/near-duplicate")
+                + report.count("newsarc/chain/exact-duplicate"),
+                "seconds": report.seconds,
+            }
+        )
+    )
 
 
 def tree_rss(pid: int) -> int:
@@ -79,7 +88,8 @@ def run_child(mode: str, url: str) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as work:
         proc = subprocess.Popen(
             [sys.executable, __file__, "--child", mode, url, work],
-            stdout=subprocess.PIPE, text=True,
+            stdout=subprocess.PIPE,
+            text=True,
         )
         peak = [0]
 
@@ -120,29 +130,45 @@ def start_server(root: Path) -> tuple[subprocess.Popen[bytes], str]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--pages", type=int, default=2000)
     parser.add_argument("--sample", type=int, default=200, help="pages for the trafilatura ceiling")
-    parser.add_argument("--site-dir", type=Path, default=Path(tempfile.gettempdir()) / "newsarc-bench-site")
+    parser.add_argument(
+        "--site-dir", type=Path, default=Path(tempfile.gettempdir()) / "newsarc-bench-site"
+    )
     args = parser.parse_args()
     size = sitegen.generate(args.site_dir, args.pages)
-    print(f"site: {args.pages} article pages, {size / args.pages / 1024:.0f} KB average, cores {os.cpu_count()}")
+    print(
+        f"site: {args.pages} article pages, {size / args.pages / 1024:.0f} KB average, cores {os.cpu_count()}"
+    )
     server, url = start_server(args.site_dir)
     try:
         a = run_child("ceiling", url)
-        print(f"(a) scrapy, no pipeline     {a['responses'] / a['seconds']:8.1f} pages/s  peak {a['peak_mb']:.0f} MB")
+        print(
+            f"(a) scrapy, no pipeline     {a['responses'] / a['seconds']:8.1f} pages/s  peak {a['peak_mb']:.0f} MB"
+        )
         b = trafilatura_rate(args.site_dir, args.sample)
         print(f"(b) trafilatura, one core   {b:8.1f} pages/s")
         c = run_child("full", url)
-        print(f"(c) newsarc full crawl      {c['responses'] / c['seconds']:8.1f} pages/s  peak {c['peak_mb']:.0f} MB"
-              f"  ({c['stored']:.0f} articles stored)")
+        print(
+            f"(c) newsarc full crawl      {c['responses'] / c['seconds']:8.1f} pages/s  peak {c['peak_mb']:.0f} MB"
+            f"  ({c['stored']:.0f} articles stored)"
+        )
     finally:
         server.terminate()
         server.wait()
-    rate_a, rate_c, cores = a["responses"] / a["seconds"], c["responses"] / c["seconds"], os.cpu_count() or 1
+    rate_a, rate_c, cores = (
+        a["responses"] / a["seconds"],
+        c["responses"] / c["seconds"],
+        os.cpu_count() or 1,
+    )
     limit = min(rate_a, b * cores)
-    print(f"c/a = {rate_c / rate_a:.2f}   c/(b x cores) = {rate_c / (b * cores):.2f}   "
-          f"target c >= 0.8 x min(a, b x cores) = {0.8 * limit:.1f}: {'met' if rate_c >= 0.8 * limit else 'NOT met'}")
+    print(
+        f"c/a = {rate_c / rate_a:.2f}   c/(b x cores) = {rate_c / (b * cores):.2f}   "
+        f"target c >= 0.8 x min(a, b x cores) = {0.8 * limit:.1f}: {'met' if rate_c >= 0.8 * limit else 'NOT met'}"
+    )
 
 
 if __name__ == "__main__":

@@ -12,10 +12,14 @@ from tests.conftest import FAST, run_newsarc
 
 # Test-sized limits: Scrapy's own settings, overridden the way a user would (-s NAME=VALUE).
 LIMITS = [
-    "-s", "DOWNLOAD_TIMEOUT=5",
-    "-s", f"DOWNLOAD_MAXSIZE={8 * 1024 * 1024}",
-    "-s", "DOWNLOAD_WARNSIZE=0",
-    "-s", "RETRY_TIMES=0",
+    "-s",
+    "DOWNLOAD_TIMEOUT=5",
+    "-s",
+    f"DOWNLOAD_MAXSIZE={8 * 1024 * 1024}",
+    "-s",
+    "DOWNLOAD_WARNSIZE=0",
+    "-s",
+    "RETRY_TIMES=0",
 ]
 # Extraction inline: a worker pool costs seconds to start on a small CI machine.
 INLINE = ["-s", "NEWSARC_POOL_WORKERS=0"]  # fmt: skip

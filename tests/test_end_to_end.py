@@ -59,7 +59,9 @@ def test_warc_holds_a_response_record_at_each_recorded_offset(demo_crawl: CrawlR
             assert record.rec_type == "response"
             assert record.rec_headers.get_header("WARC-Target-URI") == row["url"]
             assert record.rec_headers.get_header("WARC-Record-ID") == row["warc_record_id"]
-            assert record.rec_headers.get_header("WARC-Payload-Digest") == row["warc_payload_digest"]
+            assert (
+                record.rec_headers.get_header("WARC-Payload-Digest") == row["warc_payload_digest"]
+            )
             assert record.http_headers.get_statuscode() == "200"
 
 

@@ -73,7 +73,9 @@ def _run(group: str, site: HostileSite, tmp: Path) -> Crawled:
 
 
 @pytest.fixture(scope="module")
-def crawls(hostile_site: HostileSite, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Crawled]:
+def crawls(
+    hostile_site: HostileSite, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, Crawled]:
     base = tmp_path_factory.mktemp("hostile")
     with ThreadPoolExecutor(len(GROUPS)) as pool:
         futures = {g: pool.submit(_run, g, hostile_site, base / g) for g in GROUPS}
@@ -85,7 +87,9 @@ def crawls(hostile_site: HostileSite, tmp_path_factory: pytest.TempPathFactory) 
 
 
 @pytest.mark.parametrize("group", GROUPS)
-def test_the_crawl_goes_on_and_good_articles_are_stored(crawls: dict[str, Crawled], group: str) -> None:
+def test_the_crawl_goes_on_and_good_articles_are_stored(
+    crawls: dict[str, Crawled], group: str
+) -> None:
     articles = crawls[group].articles()
     for n in range(3):
         assert good_path(group, n) in articles
@@ -247,7 +251,9 @@ def test_file_data_and_ftp_urls_are_never_fetched(
 ) -> None:
     # The spider keeps only http(s) links; the guard refuses any other scheme (test_safety.py).
     with sqlite3.connect(crawls["safety"].db) as conn:
-        urls = [u for (u,) in conn.execute("SELECT url FROM pages UNION SELECT final_url FROM pages")]
+        urls = [
+            u for (u,) in conn.execute("SELECT url FROM pages UNION SELECT final_url FROM pages")
+        ]
     assert urls and not [u for u in urls if not u.startswith("http://")]
     # Scrapy does not follow the redirect to file:///etc/passwd; the 302 is not stored either.
     assert hostile_site.hits["/safety/to-file"] == 1

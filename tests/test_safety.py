@@ -131,7 +131,9 @@ def test_the_project_uses_the_guarded_resolver_and_no_listening_consoles() -> No
     assert project_settings.REMOTE_CONTROL_ENABLED is False
 
 
-@pytest.mark.parametrize("url", ["http://10.0.0.1/", "http://169.254.169.254/", "file:///etc/passwd"])
+@pytest.mark.parametrize(
+    "url", ["http://10.0.0.1/", "http://169.254.169.254/", "file:///etc/passwd"]
+)
 def test_the_command_line_refuses_unsafe_start_urls_in_one_line(url: str, tmp_path: Any) -> None:
     result = CliRunner().invoke(main, ["crawl", url, "--db", str(tmp_path / "n.db")])
     assert result.exit_code != 0

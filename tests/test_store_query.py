@@ -105,8 +105,15 @@ def test_get_article_by_id_url_and_canonical_url(store: Store) -> None:
     assert query.get_article(store, str(by_url["id"]))["url"] == KL
     assert query.get_article(store, KL + "?utm_source=x#top")["url"] == KL
     assert by_url["tags"] == ["asean"]
-    assert by_url["copies"] == [{"id": 2, "url": MIRROR, "site": "mirror.blogspot.com",
-                                 "published": "2025-07-10", "is_representative": 0}]
+    assert by_url["copies"] == [
+        {
+            "id": 2,
+            "url": MIRROR,
+            "site": "mirror.blogspot.com",
+            "published": "2025-07-10",
+            "is_representative": 0,
+        }
+    ]
     assert by_url["story"]["copies"] == 2 and len(by_url["story"]["story_key"]) == 16
     assert by_url["versions"] == 0
     assert query.get_article(store, "https://nowhere.example/") is None

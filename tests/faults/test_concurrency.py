@@ -34,7 +34,11 @@ def test_the_store_runs_wal_with_synchronous_normal(tmp_path: Path) -> None:
 
 def test_a_second_lock_on_one_database_is_refused_at_once(tmp_path: Path) -> None:
     db = tmp_path / "news.db"
-    with crawl_lock(db), pytest.raises(CrawlLocked, match=r"another crawl \(pid \d+\)"), crawl_lock(db):
+    with (
+        crawl_lock(db),
+        pytest.raises(CrawlLocked, match=r"another crawl \(pid \d+\)"),
+        crawl_lock(db),
+    ):
         pass
     with crawl_lock(db):  # released: free again
         pass
@@ -79,7 +83,9 @@ def test_readers_never_see_locked_errors_while_a_crawl_writes(
     assert_database_sound(db)
 
 
-def test_two_crawls_on_one_database_the_second_is_refused(site: HostileSite, tmp_path: Path) -> None:
+def test_two_crawls_on_one_database_the_second_is_refused(
+    site: HostileSite, tmp_path: Path
+) -> None:
     db, warcs = tmp_path / "news.db", tmp_path / "warcs"
     url = f"{site.base}/many/?count=5&group=gated"
     # The gated downloads must outlast the second crawl's start-up: a long timeout.

@@ -54,7 +54,9 @@ def _articles(db: Path) -> list[tuple[str, str]]:
         return conn.execute("SELECT url, text_hash FROM articles ORDER BY id").fetchall()
 
 
-def test_a_full_disk_stops_the_crawl_and_damages_nothing(site: HostileSite, small_disk: Path) -> None:
+def test_a_full_disk_stops_the_crawl_and_damages_nothing(
+    site: HostileSite, small_disk: Path
+) -> None:
     db, warcs = small_disk / "news.db", small_disk / "warcs"
     first = subprocess.run(
         crawl_command(f"{site.base}/many/?count=10&group=small", db, warcs,

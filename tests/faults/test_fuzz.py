@@ -26,7 +26,9 @@ BYTES_EXAMPLES = 80
 WARC_EXAMPLES = 150
 FUZZ_EXAMPLES = HTML_EXAMPLES + BYTES_EXAMPLES + 2 * WARC_EXAMPLES
 CONFIG = ExtractConfig()
-FUZZ = settings(database=None, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True)
+FUZZ = settings(
+    database=None, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True
+)
 
 TAGS = ["p", "div", "article", "span", "h1", "a", "table", "td", "li", "script", "b", "nav"]
 words = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=40)
@@ -53,14 +55,19 @@ def _page(body: bytes, ctype: str) -> Page:
 @settings(FUZZ, max_examples=HTML_EXAMPLES)
 @given(head=junk, tree=st.lists(html_tree, max_size=5), charset=st.sampled_from(
     ["utf-8", "windows-1251", "shift_jis", "iso-8859-1", "bogus"]))  # fmt: skip
-def test_generated_html_gives_an_article_or_a_named_skip(head: str, tree: list[str], charset: str) -> None:
+def test_generated_html_gives_an_article_or_a_named_skip(
+    head: str, tree: list[str], charset: str
+) -> None:
     body = (head + "".join(tree)).encode("utf-8", "surrogatepass")
     result = extract_step(_page(body, f"text/html; charset={charset}"), CONFIG)
     assert isinstance(result, (Article, PageSkipped))
 
 
 @settings(FUZZ, max_examples=BYTES_EXAMPLES)
-@given(body=st.binary(max_size=4096), ctype=st.sampled_from(["text/html", "", "text/html; charset=utf-16"]))
+@given(
+    body=st.binary(max_size=4096),
+    ctype=st.sampled_from(["text/html", "", "text/html; charset=utf-16"]),
+)
 def test_random_bytes_give_an_article_or_a_named_skip(body: bytes, ctype: str) -> None:
     result = extract_step(_page(body, ctype), CONFIG)
     assert isinstance(result, (Article, PageSkipped))
@@ -70,7 +77,7 @@ def test_random_bytes_give_an_article_or_a_named_skip(body: bytes, ctype: str) -
 
 
 def _exchange(n: int) -> HttpExchange:
-    body = f"<html><body><p>record {n} " .encode() + b"x" * (200 * n) + b"</p></body></html>"
+    body = f"<html><body><p>record {n} ".encode() + b"x" * (200 * n) + b"</p></body></html>"
     return HttpExchange(
         url=f"http://fuzz.example/{n}", method="GET", request_headers=[("Host", "fuzz.example")],
         request_body=b"", status=200, reason="OK",

@@ -47,7 +47,9 @@ def _requested(site: HostileSite, group: str) -> int:
     return sum(n for path, n in site.hits.items() if f"/{group}-good-story-" in path)
 
 
-def _requests_reach(site: HostileSite, group: str, process: subprocess.Popen[bytes], count: int) -> bool:
+def _requests_reach(
+    site: HostileSite, group: str, process: subprocess.Popen[bytes], count: int
+) -> bool:
     """Wait until ``count`` more article requests reached the server (True) or the crawl ends."""
     with site.served:
         target = _requested(site, group) + count
