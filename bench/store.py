@@ -7,8 +7,10 @@ Per step it prints the insert rate of the single writer (articles/s, dedup on, i
 computed by ``pipelines.dedup.precompute``, as the extraction workers of a crawl or a replay
 do), that worker-side cost per article, the rate of one process doing both (``inline/s``),
 the dedup lookup time per article (exact-hash probe + LSH candidates + confirmation, for
-1,000 fresh texts against the store as it is), the database size, and FTS query latency
-(p50/p95 of ``pipelines.query.search`` over fixed queries). Then a baseline on a second
+1,000 fresh texts against the store as it is; best of three rounds), the database size, and
+FTS query latency (p50/p95 of ``pipelines.query.search`` over fixed queries, after the FTS5
+segment merge a run does when it finishes, ``Store.merge_fts``, whose time counts in the
+insert rate). Then a baseline on a second
 database: the same rows of the first step written with set-based statements and none of the
 per-article logic (what SQLite and FTS5 alone cost here). At the end: the ratio of the
 dedup time at the last step to the first, against the targets (<= 1.5x, >= 2,000
@@ -135,15 +137,20 @@ def insert(store: Store, articles: list[Article], rule: BatchConfig) -> tuple[fl
     return time.perf_counter() - started, time.process_time() - cpu
 
 
-def dedup_lookup_ms(store: Store, probes: list[Article]) -> float:
-    """Mean milliseconds of one dedup lookup (exact probe, then LSH) for unseen texts."""
-    started = time.perf_counter()
-    for article in probes:
-        digest = text_hash(article.text)
-        if digest != EMPTY_TEXT_HASH:
-            store.db.execute("SELECT id FROM articles WHERE text_hash = ? LIMIT 1", [digest])
-        stories.similar(store.db, signature(article.text, store.dedup), store.dedup)
-    return (time.perf_counter() - started) * 1000 / len(probes)
+def dedup_lookup_ms(store: Store, probes: list[Article], rounds: int = 3) -> float:
+    """Mean milliseconds of one dedup lookup (text hash and exact probe, MinHash signature,
+    LSH candidates, confirmation) for unseen texts: the best of ``rounds`` rounds (as timeit
+    does: the others measure what else the machine was doing)."""
+    best = float("inf")
+    for _ in range(rounds):
+        started = time.perf_counter()
+        for article in probes:
+            digest = text_hash(article.text)
+            if digest != EMPTY_TEXT_HASH:
+                store.db.execute("SELECT id FROM articles WHERE text_hash = ? LIMIT 1", [digest])
+            stories.similar(store.db, signature(article.text, store.dedup), store.dedup)
+        best = min(best, time.perf_counter() - started)
+    return best * 1000 / len(probes)
 
 
 def fts_latencies_ms(store: Store, rounds: int = 3) -> list[float]:
@@ -181,6 +188,10 @@ def run(total: int, step: int, rule: BatchConfig, path: Path) -> Iterator[dict[s
             articles = corpus.batch(done - step, step)
             worker_cpu = precompute_all(store, articles)
             seconds, cpu = insert(store, articles, rule)
+            started, merge_cpu = time.perf_counter(), time.process_time()
+            store.merge_fts()  # as a crawl or replay does when it finishes (counted in)
+            seconds += time.perf_counter() - started
+            cpu += time.process_time() - merge_cpu
             store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             times = fts_latencies_ms(store)
             yield {

@@ -292,7 +292,9 @@ def similar(
     if not bands:
         return []
     # Step 2: the signatures and stories of those sharing most bands.
-    chosen = sorted(bands, key=lambda a: (-bands[a], a))[:limit]
+    chosen = (
+        list(bands) if len(bands) <= limit else sorted(bands, key=lambda a: (-bands[a], a))[:limit]
+    )
     marks = ", ".join("?" * len(chosen))
     rows = db.conn.execute(
         "SELECT a.id, a.story_id, m.signature FROM articles AS a "

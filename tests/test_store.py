@@ -289,3 +289,25 @@ def test_a_url_that_redirected_to_a_stored_article_counts_as_stored(store: Store
     assert store.has_article("https://example.com/s/abc123")
     assert "https://example.com/s/abc123" in store.article_urls()
     assert not store.has_article("https://example.com/s/other")
+
+
+def test_a_finished_run_merges_the_fts_segments_its_transactions_wrote(store: Store) -> None:
+    """Each transaction writes one FTS5 segment; finish_crawl merges them (one transaction a
+    step) until FTS5 reports nothing left, and the index still answers and checks clean."""
+    for i in range(12):  # twelve transactions: twelve level-0 segments
+        with store.transaction():
+            store.save_article(article(f"http://a.example/{i}", f"Story {i} about harbour {i}."))
+
+    def segments() -> int:
+        return int(store.db.execute("SELECT count(*) FROM articles_fts_idx").fetchone()[0])
+
+    before = segments()
+    crawl_id = store.start_crawl("crawl", {})
+    store.finish_crawl(crawl_id, "finished", {})
+    assert segments() < before
+    assert store.merge_fts() == 0  # nothing left to merge: FTS5 did no work
+    store.db.execute("INSERT INTO articles_fts (articles_fts, rank) VALUES ('integrity-check', 1)")
+    hits = store.db.execute("SELECT count(*) FROM articles_fts WHERE articles_fts MATCH 'harbour'")
+    assert hits.fetchone()[0] == 12
+    with store.transaction(), pytest.raises(RuntimeError):
+        store.merge_fts()
