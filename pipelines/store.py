@@ -244,7 +244,7 @@ class Store:
 
     def finish_crawl(self, crawl_id: str, status: str, stats: Mapping[str, Any]) -> None:
         """Record the end of a run, its final status and its stats (ValueError if unknown);
-        then tidy the FTS index for a few seconds (:meth:`merge_fts`)."""
+        a finished run then tidies the FTS index for a few seconds (:meth:`merge_fts`)."""
         cursor = self.db.execute(
             "UPDATE crawls SET finished_at = ?, status = ?, stats = ? WHERE id = ?",
             [utc_now(), status, _json(dict(stats)), crawl_id],
@@ -253,7 +253,7 @@ class Store:
             raise ValueError(f"no crawl with id {crawl_id!r}")
         if self._fts_watermark is None:  # not inside a caller's transaction
             self.db.conn.commit()
-            if status not in ("skipped", "interrupted"):
+            if status == "finished":  # not on Ctrl-C, a failure or a skip: exit promptly
                 self.merge_fts()
 
     def merge_fts(self, seconds: float = FTS_MERGE_SECONDS, pages: int = 500) -> int:
