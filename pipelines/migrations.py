@@ -361,8 +361,9 @@ def m0006_lsh_write_buffer(db: Database) -> None:
 _FTS_AUTOMERGE = [
     # FTS5 merges index segments once 4 of a level exist (its default); at 8 each merge
     # happens half as often and moves twice as much at once. Measured with set-based
-    # inserts of 5,000 articles a transaction: 1,240 -> 1,830 articles/s at 100,000 articles,
-    # while the FTS query p95 at 200,000 stays far under its 50 ms target (bench/store.py).
+    # inserts of 5,000 articles a transaction: 1,240 -> 1,830 articles/s at 100,000 articles.
+    # More segments slow searches: FTS p95 at 200,000 was 46 ms without the end-of-run merge
+    # (Store.merge_fts) and 32 ms with it, against a 50 ms target (bench/store.py).
     "INSERT INTO articles_fts (articles_fts, rank) VALUES ('automerge', 8)",
 ]
 
@@ -414,7 +415,8 @@ def open_database(path: Path, *, create: bool) -> Database:
         if not db.table_names():
             # A new file only (an existing one keeps its page size): 16 KiB pages make the
             # B-trees of articles, FTS5 and LSH keys shallower; the bulk insert baseline
-            # rose from 1,493 to 1,798 articles per CPU-second at 60,000 articles.
+            # rose from 1,493 to 1,798 articles per CPU-second at 60,000 articles (the real
+            # writer at 100,000: no difference from 4 KiB within this machine's noise).
             db.execute(f"PRAGMA page_size = {PAGE_SIZE}")
         db.execute("PRAGMA journal_mode = WAL")
         # WAL + NORMAL never corrupts; a power cut may lose the last commits, which the
