@@ -148,7 +148,8 @@ def dedup_lookup_ms(store: Store, probes: list[Article], rounds: int = 3) -> flo
             digest = text_hash(article.text)
             if digest != EMPTY_TEXT_HASH:
                 store.db.execute("SELECT id FROM articles WHERE text_hash = ? LIMIT 1", [digest])
-            stories.similar(store.db, signature(article.text, store.dedup), store.dedup)
+            sig = signature(article.text, store.dedup)
+            stories.similar(store.db, sig, store.dedup, recent=store.recent_keys)
         best = min(best, time.perf_counter() - started)
     return best * 1000 / len(probes)
 
@@ -230,9 +231,8 @@ def bulk_floor(count: int, batch: int, path: Path) -> float:
             ).fetchall()
             conn.execute(
                 "SELECT article_id FROM lsh_buckets WHERE band_key IN "
-                "(SELECT value FROM json_each(?)) UNION ALL SELECT article_id FROM "
-                "lsh_recent WHERE band_key IN (SELECT value FROM json_each(?))",
-                [keys, keys],
+                "(SELECT value FROM json_each(?))",
+                [keys],
             ).fetchall()
             rows = [
                 {
@@ -245,19 +245,15 @@ def bulk_floor(count: int, batch: int, path: Path) -> float:
                 }
                 for i, a in zip(ids, chunk, strict=True)
             ]
-            pairs = sorted(
-                (k, i) for i, a in zip(ids, chunk, strict=True) for k in a.precomputed.keys
-            )
             with store.transaction():  # indexes the rows in FTS5, merges lsh_recent when due
                 conn.executemany(_insert_sql("articles", rows[0]), [list(r.values()) for r in rows])
                 conn.executemany(
                     "INSERT INTO minhashes (article_id, signature) VALUES (?, ?)",
                     [(i, a.precomputed.signature) for i, a in zip(ids, chunk, strict=True)],
                 )
-                conn.execute(
-                    "INSERT INTO lsh_recent (band_key, article_id) "
-                    "SELECT value ->> 0, value ->> 1 FROM json_each(?)",
-                    [json.dumps(pairs)],
+                conn.executemany(
+                    "INSERT INTO lsh_recent (article_id, band_keys) VALUES (?, ?)",
+                    [(i, json.dumps(a.precomputed.keys)) for i, a in zip(ids, chunk, strict=True)],
                 )
                 conn.executemany(
                     "INSERT INTO stories (id, representative_id, title, copies, sites,"

@@ -98,10 +98,9 @@ class Store:
         self.db.execute(f"PRAGMA cache_size = {-1024 * int(cache_mb)}")
         self._fts_watermark: int | None = None
         """Articles with a larger id are not in the FTS index yet (inside a transaction)."""
-        self._buffered_keys: int | None = None
-        """Band keys in ``lsh_recent`` (None: count them at the next check)."""
-        self._pending = stories.PendingKeys()
-        """Band keys of the open transaction, written at its end."""
+        self.recent_keys = stories.RecentKeys()
+        """This writer's copy of the LSH write buffer (``lsh_recent``), read at each
+        transaction's start."""
         self._next_id: int | None = None
         """Id of the next new article in the open transaction (None: read it from the table)."""
 
@@ -151,15 +150,19 @@ class Store:
             outermost = self._fts_watermark is None
             if outermost:
                 self._fts_watermark = self._max_article_id()
-            mark = self._pending.mark()
+                self.recent_keys.sync(self.db)
+            mark = self.recent_keys.mark()
             try:
                 yield self.db
                 if outermost:
-                    self._compact_lsh()
+                    self.recent_keys.commit(self.db)
                     self._sync_fts()
             except BaseException:
-                self._pending.rollback(0 if outermost else mark)
-                self._buffered_keys = self._next_id = None
+                if outermost:
+                    self.recent_keys.abort()
+                else:
+                    self.recent_keys.rollback(mark)
+                self._next_id = None
                 raise
             finally:
                 if outermost:
@@ -167,12 +170,14 @@ class Store:
 
     @contextmanager
     def _atomic(self) -> Iterator[None]:
-        """BEGIN/COMMIT, or a savepoint when a transaction is open (one fixed name, so the
-        statements stay in the connection's statement cache; SQLite nests same-name
-        savepoints, RELEASE and ROLLBACK TO act on the innermost)."""
+        """BEGIN IMMEDIATE/COMMIT, or a savepoint when a transaction is open (one fixed name,
+        so the statements stay in the connection's statement cache; SQLite nests same-name
+        savepoints, RELEASE and ROLLBACK TO act on the innermost). IMMEDIATE takes the write
+        lock first (waiting up to busy_timeout for another writer), so everything the
+        transaction reads is current until it commits."""
         conn = self.db.conn
         if not conn.in_transaction:
-            conn.execute("BEGIN")
+            conn.execute("BEGIN IMMEDIATE")
             try:
                 yield
             except BaseException:
@@ -193,18 +198,6 @@ class Store:
                 conn.execute("RELEASE SAVEPOINT newsarc_save")
             raise
         conn.execute("RELEASE SAVEPOINT newsarc_save")
-
-    def _compact_lsh(self) -> None:
-        """Write the transaction's band keys to the LSH write buffer, and merge the buffer
-        into ``lsh_buckets`` once it holds enough keys."""
-        added = self._pending.flush(self.db)
-        if self._buffered_keys is None:
-            self._buffered_keys = stories.buffered_keys(self.db)
-        else:
-            self._buffered_keys += added
-        if self._buffered_keys >= stories.COMPACT_ROWS:
-            stories.compact(self.db)
-            self._buffered_keys = 0
 
     def _max_article_id(self) -> int:
         return int(self.db.conn.execute("SELECT coalesce(max(id), 0) FROM articles").fetchone()[0])
@@ -425,8 +418,8 @@ class Store:
         if exact:
             return "exact-duplicate", {exact["story_id"]}, exact["id"]
         sig, keys = self._signature(article)
-        matches = stories.similar(self.db, sig, self.dedup, keys, self._pending)
-        stories.index(self.db, article_id, sig, self.dedup, keys, pending=self._pending)
+        matches = stories.similar(self.db, sig, self.dedup, keys, self.recent_keys)
+        stories.index(self.db, article_id, sig, self.dedup, keys, recent=self.recent_keys)
         if not matches:
             return "new", set(), None
         if len({m["story_id"] for m in matches}) > 1:
@@ -481,9 +474,9 @@ class Store:
             [old_hash, article_id],
         )
         if heir:
-            stories.move_index(self.db, article_id, heir["id"], self.dedup, self._pending)
+            stories.move_index(self.db, article_id, heir["id"], self.dedup, self.recent_keys)
         else:
-            stories.unindex(self.db, article_id, self.dedup, self._pending)
+            stories.unindex(self.db, article_id, self.dedup, self.recent_keys)
 
     def _insert(
         self, article: Article, article_id: int, story_id: int, *, is_representative: bool

@@ -36,7 +36,7 @@ from pipelines.dedup import (
 )
 
 __all__ = [
-    "PendingKeys",
+    "RecentKeys",
     "buffered_keys",
     "compact",
     "create",
@@ -55,95 +55,118 @@ logger = logging.getLogger(__name__)
 # -- the LSH index: one signature per distinct text ------------------------------------------
 # Exact copies share a signature, so only one article per distinct text hash is indexed (the
 # first stored); a later exact copy finds its story by text hash. Lookups are one indexed
-# probe per band, whatever the size of the store. Band keys are written to the small
-# ``lsh_recent`` table and moved in bulk, in key order, into ``lsh_buckets`` by
-# :func:`compact`; lookups, moves and deletions see both tables.
-
-LSH_TABLES = ("lsh_buckets", "lsh_recent")
+# probe per band into ``lsh_buckets``, whatever the size of the store, plus a look into the
+# write buffer: new band keys go to ``lsh_recent`` as one row per article (a JSON array),
+# which each writer mirrors in memory (:class:`RecentKeys`), and :func:`compact` expands them
+# into ``lsh_buckets`` in key order once the buffer holds enough of them.
 
 COMPACT_ROWS = 500_000
-"""Band keys ``lsh_recent`` holds before :func:`compact` merges them (15,600 articles of 32
-bands; about 2,500 pages of 4 KiB, which stay in the page cache; a merge rewrites the pages of
-lsh_buckets once, so its cost per article falls as this grows)."""
+"""Band keys ``lsh_recent`` holds before :func:`compact` merges them into lsh_buckets (15,600
+articles of 32 bands; a merge rewrites the pages of lsh_buckets once, so its cost per article
+falls as this grows; a writer opening the store reads the buffer into memory)."""
 
 
-class PendingKeys:
-    """Band keys added by the open transaction, written to ``lsh_recent`` in one sorted
-    statement at its end (:meth:`flush`) rather than one INSERT per article; lookups of the
-    same transaction see them through :meth:`candidates`. Changes are logged so that a
-    savepoint's rollback undoes exactly its own (:meth:`mark`, :meth:`rollback`)."""
+class RecentKeys:
+    """A writer's copy of ``lsh_recent``: the band keys not merged into ``lsh_buckets`` yet,
+    indexed by key for lookups.
+
+    Writes go to the table at once (so a savepoint's rollback undoes them there) and here,
+    with a log that :meth:`rollback` replays backwards (savepoints). :meth:`sync`, at the
+    start of each transaction, reads what other writers appended, or everything again when
+    one of them removed rows (``lsh_state.generation``).
+    """
 
     def __init__(self) -> None:
-        self.rows: list[tuple[int, list[int]]] = []
-        """(article id, band keys) per add; article id 0 marks keys dropped by :meth:`move`."""
+        self.rows: dict[int, list[int]] = {}
+        """Article id -> its band keys."""
         self.first: dict[int, int] = {}
         """Band key -> the first article holding it (most keys have one; filled by a C-level
-        ``dict.update``: a list per key cost 4x more CPU, 65 us an article)."""
+        ``dict.update``: a list per key cost 4x more CPU)."""
         self.more: dict[int, list[int]] = {}
-        """Band key -> the further articles holding it (near copies in one transaction)."""
-        self._log: list[tuple[int, ...]] = []
-        """(position,) for an add; (from, to, *positions) for a move."""
+        """Band key -> the further articles holding it (near copies)."""
+        self.keys = 0
+        """Band keys held."""
+        self._log: list[tuple[bool, int, list[int]]] = []
+        """(added?, article id, keys) per change of the open transaction."""
+        self._generation: int | None = None
+        """``lsh_state.generation`` this copy reflects (None: read everything again)."""
+        self._seen = 0
+        """Largest article id read or written (appends by other writers come after it)."""
+        self._removed = False
+        """The open transaction removed or moved rows (other writers must reload)."""
 
-    def add(self, article_id: int, keys: list[int]) -> None:
-        first = self.first
-        clashes = {key: first[key] for key in first.keys() & keys}
-        first.update(zip(keys, repeat(article_id)))
-        for key, holder in clashes.items():
-            first[key] = holder
-            self.more.setdefault(key, []).append(article_id)
-        self.rows.append((article_id, keys))
-        self._log.append((len(self.rows) - 1,))
+    # -- keeping in step with the table --
 
-    def move(self, from_id: int, to_id: int | None) -> None:
-        """Hand the keys of ``from_id`` to ``to_id`` (None: drop them)."""
-        target = to_id or 0
-        positions = [i for i, (a, _) in enumerate(self.rows) if a == from_id]
-        for i in positions:
-            self._set(i, target)
-        self._log.append((from_id, target, *positions))
+    def sync(self, db: Database) -> None:
+        """Catch up with the table at the start of a transaction: read the rows other
+        writers appended, or all rows when one of them removed some."""
+        conn = db.conn
+        generation = conn.execute("SELECT generation FROM lsh_state").fetchone()[0]
+        if generation != self._generation:
+            self._clear()
+            self._generation, self._seen = generation, 0
+        for article_id, keys in conn.execute(
+            "SELECT article_id, band_keys FROM lsh_recent WHERE article_id > ?", [self._seen]
+        ):
+            self._link(article_id, json.loads(keys))
+            self._seen = max(self._seen, article_id)
 
-    def _set(self, position: int, article_id: int) -> None:
-        old, keys = self.rows[position]
-        if old:
-            for key in keys:
-                self._unlink(key, old)
-        if article_id:
-            for key in keys:
-                self._link(key, article_id)
-        self.rows[position] = (article_id, keys)
+    def commit(self, db: Database) -> None:
+        """End of the transaction: merge the buffer into lsh_buckets when it is full, and
+        tell other writers when rows were removed."""
+        if self.keys >= COMPACT_ROWS:
+            compact(db)
+            self._clear()
+            self._removed = True
+        if self._removed:
+            db.conn.execute("UPDATE lsh_state SET generation = generation + 1")
+            self._generation = (self._generation or 0) + 1
+            self._removed = False
+        self._log.clear()
 
-    def _link(self, key: int, article_id: int) -> None:
-        if key in self.first:
-            self.more.setdefault(key, []).append(article_id)
-        else:
-            self.first[key] = article_id
+    def abort(self) -> None:
+        """The transaction was rolled back: read the table again at the next :meth:`sync`."""
+        self._clear()
+        self._generation, self._removed = None, False
 
-    def _unlink(self, key: int, article_id: int) -> None:
-        others = self.more.get(key)
-        if self.first.get(key) == article_id:
-            if others:
-                self.first[key] = others.pop(0)
-            else:
-                del self.first[key]
-        elif others is not None:
-            others.remove(article_id)
-        if others is not None and not others:
-            del self.more[key]
+    # -- changes --
+
+    def add(self, db: Database, article_id: int, keys: list[int]) -> None:
+        """Buffer the band keys of ``article_id``."""
+        db.conn.execute(
+            "INSERT OR REPLACE INTO lsh_recent (article_id, band_keys) VALUES (?, ?)",
+            [article_id, json.dumps(keys)],
+        )
+        replaced = self._drop(article_id)
+        if replaced is not None:
+            self._log.append((False, article_id, replaced))
+        self._link(article_id, keys)
+        self._seen = max(self._seen, article_id)
+        self._log.append((True, article_id, keys))
+
+    def remove(self, db: Database, article_id: int) -> list[int] | None:
+        """Take the band keys of ``article_id`` out of the buffer; return them (None: it
+        holds none for that article, they are in lsh_buckets if anywhere)."""
+        if not db.conn.execute("DELETE FROM lsh_recent WHERE article_id = ?", [article_id]).rowcount:
+            return None
+        self._removed = True
+        keys = self._drop(article_id)
+        if keys is not None:
+            self._log.append((False, article_id, keys))
+        return keys
 
     def mark(self) -> int:
         """A point to :meth:`rollback` to (a savepoint's start)."""
         return len(self._log)
 
     def rollback(self, mark: int) -> None:
-        """Undo the changes made since ``mark``."""
+        """Undo the changes made here since ``mark`` (SQLite undoes the table's)."""
         while len(self._log) > mark:
-            entry = self._log.pop()
-            if len(entry) == 1:
-                self._set(entry[0], 0)
-                del self.rows[entry[0]]
+            added, article_id, keys = self._log.pop()
+            if added:
+                self._drop(article_id)
             else:
-                for i in entry[2:]:
-                    self._set(i, entry[0])
+                self._link(article_id, keys)
 
     def candidates(self, keys: Iterable[int]) -> Counter[int]:
         """The articles holding each of ``keys``, with how many of them each holds."""
@@ -153,21 +176,42 @@ class PendingKeys:
             found.update(self.more[key])
         return found
 
-    def rows_to_flush(self) -> list[tuple[int, int]]:
-        """(band key, article id) of every key held at present."""
-        return [(key, a) for a, keys in self.rows if a for key in keys]
+    # -- the in-memory index --
 
-    def flush(self, db: Database) -> int:
-        """Write the keys to ``lsh_recent`` in key order and forget them; return how many."""
-        rows = sorted(self.rows_to_flush())
-        if rows:
-            db.conn.executemany(
-                "INSERT OR IGNORE INTO lsh_recent (band_key, article_id) VALUES (?, ?)", rows
-            )
-        self.rows, self._log = [], []
+    def _clear(self) -> None:
+        self.rows.clear()
         self.first.clear()
         self.more.clear()
-        return len(rows)
+        self.keys = 0
+        self._log.clear()
+
+    def _link(self, article_id: int, keys: list[int]) -> None:
+        first = self.first
+        clashes = {key: first[key] for key in first.keys() & keys}
+        first.update(zip(keys, repeat(article_id)))
+        for key, holder in clashes.items():
+            first[key] = holder
+            self.more.setdefault(key, []).append(article_id)
+        self.rows[article_id] = keys
+        self.keys += len(keys)
+
+    def _drop(self, article_id: int) -> list[int] | None:
+        keys = self.rows.pop(article_id, None)
+        if keys is None:
+            return None
+        for key in keys:
+            others = self.more.get(key)
+            if self.first.get(key) == article_id:
+                if others:
+                    self.first[key] = others.pop(0)
+                else:
+                    del self.first[key]
+            elif others is not None:
+                others.remove(article_id)
+            if others is not None and not others:
+                del self.more[key]
+        self.keys -= len(keys)
+        return keys
 
 
 def index(
@@ -176,24 +220,21 @@ def index(
     sig: Any,
     config: DedupConfig,
     keys: list[int] | None = None,
-    table: str = "lsh_recent",
-    pending: PendingKeys | None = None,
+    recent: RecentKeys | None = None,
 ) -> None:
-    """Store the signature and its LSH band keys (``keys`` if already computed) in ``table``
-    (the write buffer; a migration that rebuilds the index writes to lsh_buckets), or in
-    ``pending`` for the store to write at the end of its transaction."""
-    if table not in LSH_TABLES:
-        raise ValueError(f"table must be one of {', '.join(LSH_TABLES)}, got {table!r}")
+    """Store the signature and its LSH band keys (``keys`` if already computed): in the
+    write buffer through ``recent`` (the store), or straight into lsh_buckets (None: a
+    migration rebuilding the index)."""
     db.execute(
         "INSERT OR REPLACE INTO minhashes (article_id, signature) VALUES (?, ?)",
         [article_id, to_blob(sig)],
     )
     keys = lsh_keys(sig, config) if keys is None else keys
-    if pending is not None:
-        pending.add(article_id, keys)
+    if recent is not None:
+        recent.add(db, article_id, keys)
     elif keys:  # one statement for all bands (an executemany of 32 rows costs 1.5x more)
         db.conn.execute(
-            f"INSERT OR IGNORE INTO {table} (band_key, article_id) "
+            "INSERT OR IGNORE INTO lsh_buckets (band_key, article_id) "
             "SELECT value, ? FROM json_each(?)",
             [article_id, json.dumps(keys)],
         )
@@ -201,15 +242,20 @@ def index(
 
 def buffered_keys(db: Database) -> int:
     """Return the number of band keys waiting in ``lsh_recent``."""
-    return int(db.execute("SELECT count(*) FROM lsh_recent").fetchone()[0])
+    return int(
+        db.execute(
+            "SELECT count(*) FROM lsh_recent AS r, json_each(r.band_keys)"
+        ).fetchone()[0]
+    )
 
 
 def compact(db: Database) -> int:
-    """Move the band keys of ``lsh_recent`` into ``lsh_buckets`` (in key order, so each
-    page of the large table is written once); return how many moved."""
+    """Expand the buffered band keys of ``lsh_recent`` into ``lsh_buckets`` (in key order,
+    so each page of the large table is written once) and empty it; return how many moved."""
     moved = db.execute(
         "INSERT OR IGNORE INTO lsh_buckets (band_key, article_id) "
-        "SELECT band_key, article_id FROM lsh_recent ORDER BY band_key, article_id"
+        "SELECT k.value, r.article_id FROM lsh_recent AS r, json_each(r.band_keys) AS k "
+        "ORDER BY 1, 2"
     ).rowcount
     db.execute("DELETE FROM lsh_recent")
     return int(moved)
@@ -225,35 +271,32 @@ def _indexed_keys(db: Database, article_id: int, config: DedupConfig) -> list[in
     return lsh_keys(from_blob(row[0]), config)
 
 
-def unindex(
-    db: Database, article_id: int, config: DedupConfig, pending: PendingKeys | None = None
-) -> None:
+def unindex(db: Database, article_id: int, config: DedupConfig, recent: RecentKeys) -> None:
     """Remove the signature and band keys of ``article_id`` (by primary key, no scan)."""
     keys = _indexed_keys(db, article_id, config)
     if keys is None:
         return
-    if pending is not None:
-        pending.move(article_id, None)
-    for table in LSH_TABLES:
+    if recent.remove(db, article_id) is None:
         db.conn.executemany(
-            f"DELETE FROM {table} WHERE band_key = ? AND article_id = ?",
+            "DELETE FROM lsh_buckets WHERE band_key = ? AND article_id = ?",
             [(key, article_id) for key in keys],
         )
     db.execute("DELETE FROM minhashes WHERE article_id = ?", [article_id])
 
 
 def move_index(
-    db: Database, from_id: int, to_id: int, config: DedupConfig, pending: PendingKeys | None = None
+    db: Database, from_id: int, to_id: int, config: DedupConfig, recent: RecentKeys
 ) -> None:
     """Hand the signature of ``from_id`` to ``to_id`` (an exact copy of the same text)."""
     keys = _indexed_keys(db, from_id, config)
     if keys is None:
         return
-    if pending is not None:
-        pending.move(from_id, to_id)
-    for table in LSH_TABLES:
+    buffered = recent.remove(db, from_id)
+    if buffered is not None:
+        recent.add(db, to_id, buffered)
+    else:
         db.conn.executemany(
-            f"UPDATE OR REPLACE {table} SET article_id = ? WHERE band_key = ? AND article_id = ?",
+            "UPDATE OR REPLACE lsh_buckets SET article_id = ? WHERE band_key = ? AND article_id = ?",
             [(to_id, key, from_id) for key in keys],
         )
     db.execute("UPDATE minhashes SET article_id = ? WHERE article_id = ?", [to_id, from_id])
@@ -264,31 +307,32 @@ def similar(
     sig: Any,
     config: DedupConfig,
     keys: list[int] | None = None,
-    pending: PendingKeys | None = None,
+    recent: RecentKeys | None = None,
 ) -> list[dict[str, Any]]:
     """Return the indexed articles whose estimated Jaccard with ``sig`` reaches the threshold.
 
     Rows have id, story_id and score (best first). Candidates are the articles sharing at
-    least one band key (``keys`` if already computed): at most ``config.max_candidates``
-    of them, those sharing most bands first.
+    least one band key (``keys`` if already computed) in lsh_buckets or in the write buffer
+    (``recent``, the writer's copy; None: read from the table): at most
+    ``config.max_candidates`` of them, those sharing most bands first.
     """
     keys = lsh_keys(sig, config) if keys is None else keys
     if not keys:
         return []
+    if recent is None:
+        recent = RecentKeys()
+        recent.sync(db)
     limit = config.max_candidates
     marks = ", ".join("?" * len(keys))
-    # Step 1: the articles in the article's buckets (one probe per band and table; most
-    # fresh texts share no bucket, and then this is the only query).
+    # Step 1: the articles in the article's buckets (one probe per band; most fresh texts
+    # share no bucket, and then this is the only query).
     bands: Counter[int] = Counter(
         article_id
         for (article_id,) in db.conn.execute(
-            f"SELECT article_id FROM lsh_buckets WHERE band_key IN ({marks}) "
-            f"UNION ALL SELECT article_id FROM lsh_recent WHERE band_key IN ({marks})",
-            [*keys, *keys],
+            f"SELECT article_id FROM lsh_buckets WHERE band_key IN ({marks})", keys
         )
     )
-    if pending is not None:
-        bands.update(pending.candidates(keys))
+    bands.update(recent.candidates(keys))
     if not bands:
         return []
     # Step 2: the signatures and stories of those sharing most bands.

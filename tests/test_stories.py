@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import random
 import sqlite3
+import tempfile
 from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pipelines import store as store_module
@@ -175,10 +177,10 @@ def test_revised_copy_hands_its_signature_to_an_exact_copy(
         assert near.outcome == "near-duplicate"
         indexed = store.db.execute("SELECT count(*) FROM minhashes").fetchone()[0]
         assert indexed == 3  # ORIGINAL (now held by the mirror), C and B
-        keys = store.db.execute(
-            "SELECT (SELECT count(*) FROM lsh_buckets), (SELECT count(*) FROM lsh_recent)"
-        ).fetchone()
+        keys = (store.db.execute("SELECT count(*) FROM lsh_buckets").fetchone()[0],
+                stories.buffered_keys(store.db))  # fmt: skip
         assert sum(keys) == 3 * store.dedup.bands
+        assert store.recent_keys.keys == keys[1]
         assert keys[compact_rows == 1] == 0  # merged each time, or all still buffered
 
 
@@ -206,7 +208,7 @@ def test_fts_stays_consistent_when_a_new_article_is_revised_in_the_same_batch(
 
 def test_lsh_lookup_is_index_probes_not_a_scan(tmp_path: Path) -> None:
     """A lookup costs the same at any size: the plan of the lookup that ``stories.similar``
-    runs probes both LSH tables by their primary key."""
+    runs probes lsh_buckets by its primary key (the write buffer is looked up in memory)."""
     statements: list[str] = []
     with Store(tmp_path / "news.db") as store:
         store.save_article(article(ORIGINAL, "2025-07-10T08:00:00Z"))
@@ -216,9 +218,8 @@ def test_lsh_lookup_is_index_probes_not_a_scan(tmp_path: Path) -> None:
         store.db.conn.set_trace_callback(None)
         (lookup,) = [s for s in statements if "lsh_buckets" in s]
         plan = " | ".join(row[3] for row in store.db.execute(f"EXPLAIN QUERY PLAN {lookup}"))
-    for table in stories.LSH_TABLES:
-        assert f"SEARCH {table} USING PRIMARY KEY (band_key=?)" in plan
-        assert f"SCAN {table}" not in plan
+    assert "SEARCH lsh_buckets USING PRIMARY KEY (band_key=?)" in plan
+    assert "SCAN" not in plan
 
 
 @pytest.mark.parametrize("seed", [1, 2])
@@ -235,7 +236,7 @@ def test_grouping_is_the_same_whenever_the_write_buffer_is_merged(
         save_all(merged, [copy])  # one transaction, and so one merge, per article
     assert save_all(merged, []) == reference
     with Store(merged) as store:
-        assert store.db.execute("SELECT count(*) FROM lsh_recent").fetchone()[0] == 0
+        assert stories.buffered_keys(store.db) == 0
         assert store.db.execute("SELECT count(*) FROM lsh_buckets").fetchone()[0] > 0
 
 
@@ -302,11 +303,19 @@ def test_databases_made_before_0003_are_migrated(tmp_path: Path) -> None:
 
 
 def _lsh_rows(store: Store) -> set[tuple[int, int]]:
-    return {
+    """Band keys in lsh_buckets and in the write buffer (as the table and as the writer's
+    copy in memory, which must agree once it caught up, as at a transaction's start)."""
+    if not store.db.conn.in_transaction:
+        store.recent_keys.sync(store.db)
+    buffered = {
         (key, article_id)
-        for table in stories.LSH_TABLES
-        for key, article_id in store.db.execute(f"SELECT band_key, article_id FROM {table}")
+        for key, article_id in store.db.execute(
+            "SELECT k.value, r.article_id FROM lsh_recent AS r, json_each(r.band_keys) AS k"
+        )
     }
+    in_memory = {(k, a) for a, keys in store.recent_keys.rows.items() for k in keys}
+    assert in_memory == buffered
+    return buffered | set(store.db.execute("SELECT band_key, article_id FROM lsh_buckets"))
 
 
 def _expected_lsh_rows(store: Store) -> set[tuple[int, int]]:
@@ -349,7 +358,7 @@ def test_a_failed_save_in_a_batch_leaves_no_band_keys_behind(
         assert {article_id for _, article_id in _lsh_rows(store)} <= ids
 
 
-# -- the open transaction's band keys (PendingKeys) against a plain list of (key, article) --
+# -- the writer's copy of the LSH write buffer (RecentKeys) against a plain dict -------------
 
 _OPS = st.lists(
     st.one_of(
@@ -362,27 +371,65 @@ _OPS = st.lists(
 )
 
 
+@settings(max_examples=60, deadline=None)
 @given(_OPS, st.lists(st.integers(0, 12), max_size=6))
-def test_pending_keys_agree_with_a_plain_list(
+def test_recent_keys_agree_with_a_plain_dict(
     ops: list[tuple[str, Any, Any]], probe: list[int]
 ) -> None:
-    """Adds, moves and rollbacks to savepoint marks leave the same candidates and the same
-    rows to flush as a list of (key, article) pairs snapshotted at each mark."""
-    pending, model, marks = stories.PendingKeys(), [], []
-    for op, a, b in ops:
-        if op == "add":
-            keys = sorted(set(b))
-            pending.add(a, keys)
-            model.extend((key, a) for key in keys)
-        elif op == "move":
-            pending.move(a, b or None)
-            model = [(key, b if held == a else held) for key, held in model if held]
-        elif op == "mark":
-            marks.append((pending.mark(), list(model)))
-        elif marks:
-            mark, model = marks.pop()
-            pending.rollback(mark)
-        model = [(key, held) for key, held in model if held]
-        expected = Counter(held for key, held in model if key in probe)
-        assert pending.candidates(probe) == expected
-    assert set(pending.rows_to_flush()) == set(model)  # INSERT OR IGNORE: duplicates are one
+    """Adds, moves (0: drop) and rollbacks to savepoints leave the same candidates in memory
+    as a dict of article -> keys snapshotted at each savepoint, the same rows in lsh_recent,
+    and a fresh copy read from the table after the commit agrees."""
+    with tempfile.TemporaryDirectory() as tmp, Store(Path(tmp) / "news.db") as store:
+        recent, conn = store.recent_keys, store.db.conn
+        model: dict[int, list[int]] = {}
+        marks: list[tuple[int, dict[int, list[int]]]] = []
+        with store.transaction():
+            for op, a, b in ops:
+                if op == "add":
+                    keys = sorted(set(b))
+                    recent.add(store.db, a, keys)
+                    model[a] = keys
+                elif op == "move":
+                    moved = recent.remove(store.db, a)
+                    assert moved == model.pop(a, None)
+                    if moved is not None and b:
+                        recent.add(store.db, b, moved)
+                        model[b] = moved
+                elif op == "mark":
+                    conn.execute("SAVEPOINT t")
+                    marks.append((recent.mark(), dict(model)))
+                elif marks:
+                    conn.execute("ROLLBACK TO SAVEPOINT t")
+                    conn.execute("RELEASE SAVEPOINT t")
+                    mark, model = marks.pop()
+                    recent.rollback(mark)
+                wanted = set(probe)
+                expected = Counter(
+                    {a: n for a, keys in model.items() if (n := len(wanted & set(keys)))}
+                )
+                assert recent.candidates(probe) == expected
+                assert recent.keys == sum(map(len, model.values()))
+        table = {a: json.loads(k) for a, k in conn.execute("SELECT * FROM lsh_recent")}
+        assert table == model == recent.rows
+        fresh = stories.RecentKeys()
+        fresh.sync(store.db)
+        assert fresh.rows == model
+        assert fresh.candidates(probe) == recent.candidates(probe)
+
+
+def test_a_writer_sees_the_band_keys_another_writer_buffered(tmp_path: Path) -> None:
+    """Two stores on one file (two processes): each finds the articles the other buffered,
+    also after the other moved band keys (a revision hands a text's keys to its exact copy,
+    and the other writer's copy in memory is read again)."""
+    texts = chain_texts()
+    with Store(tmp_path / "news.db") as first, Store(tmp_path / "news.db") as second:
+        first.save_article(article(texts["a"], "2025-07-10T08:00:00Z"))
+        twin = second.save_article(article(texts["a"], "2025-07-10T09:00:00Z",
+                                           "https://mirror.example.net/a"))  # fmt: skip
+        assert (twin.outcome, twin.article_id) == ("exact-duplicate", 2)
+        other = " ".join(f"unrelated{i} words follow here." for i in range(80))
+        assert first.save_article(article(other, "2025-07-11T08:00:00Z")).outcome == "updated"
+        near = second.save_article(article(texts["b"], "2025-07-11T09:00:00Z",
+                                           "https://third.example.com/b"))  # fmt: skip
+        assert (near.outcome, near.duplicate_of) == ("near-duplicate", 2)  # A's text, at 2 now
+        assert _lsh_rows(first) == _lsh_rows(second) == _expected_lsh_rows(second)
