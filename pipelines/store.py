@@ -51,6 +51,14 @@ _CONTENT_FIELDS = (
 )  # fmt: skip
 
 
+_UNDO_FRESH = (
+    "DELETE FROM stories WHERE id = ?",
+    "DELETE FROM lsh_recent WHERE article_id = ?",
+    "DELETE FROM minhashes WHERE article_id = ?",
+)
+"""What :meth:`Store._save_fresh` may have written before its article row, to delete."""
+
+
 @dataclass(frozen=True)
 class SaveResult:
     """What :meth:`Store.save_article` did with one article."""
@@ -350,11 +358,53 @@ class Store:
         "near-duplicate" (joins, and if need be merges, the matched stories) or "new".
         """
         prepare(article)
+        if self._fts_watermark is None:  # no batch open: a transaction of its own
+            with self.transaction():
+                return self._save(article)
+        return self._save(article)
+
+    def _save(self, article: Article) -> SaveResult:
+        """Save inside the open transaction. A text that is no copy of anything stored (most
+        of them) is written without a savepoint, by :meth:`_save_fresh`; every other case in
+        a savepoint of its own, so that a failed save leaves the batch as it was."""
+        existing, twin, exact = self._lookup(article)
+        near = None
+        if not (existing or twin or exact):
+            sig, keys = self._signature(article)
+            near = (sig, keys, stories.similar(self.db, sig, self.dedup, keys, self.recent_keys))
+            if not near[2]:
+                return self._save_fresh(article, sig, keys)
         with self.transaction():
-            existing, twin, exact = self._lookup(article)
             if existing:
                 return self._resave(article, existing)
-            return self._save_new(article, twin, exact)
+            return self._save_new(article, twin, exact, near)
+
+    def _save_fresh(self, article: Article, sig: Any, keys: list[int]) -> SaveResult:
+        """Insert a text that matched nothing, as a story of its own, without a savepoint:
+        a savepoint made SQLite copy every page the save touched (measured at 150,000
+        articles: 1,105 -> 882 us of CPU an article without). The article row is written
+        last, so a failure leaves at most the rows written before it, which are deleted
+        here (the FTS index, filled at the commit, never saw the article)."""
+        article_id = self._new_id()
+        mark = self.recent_keys.mark()
+        row = self._article_row(article, article_id, article_id, is_representative=True)
+        try:
+            stories.index(self.db, article_id, sig, self.dedup, keys, recent=self.recent_keys)
+            stories.create(self.db, article_id, row)
+            self.db.conn.execute(_insert_sql("articles", row), list(row.values()))
+        except BaseException:
+            self.recent_keys.rollback(mark)
+            self._next_id = None
+            conn = self.db.conn
+            if conn.in_transaction:  # a failed statement may have ended it
+                try:
+                    for sql in _UNDO_FRESH:
+                        conn.execute(sql, [article_id])
+                except BaseException:
+                    conn.rollback()  # never commit half an article: the batch is lost
+                    raise
+            raise
+        return SaveResult(article_id, article_id, "new")
 
     def _lookup(
         self, article: Article
@@ -377,14 +427,19 @@ class Store:
         return existing, twin, exact
 
     def _save_new(
-        self, article: Article, twin: dict[str, Any] | None, exact: dict[str, Any] | None
+        self,
+        article: Article,
+        twin: dict[str, Any] | None,
+        exact: dict[str, Any] | None,
+        near: tuple[Any, list[int], list[dict[str, Any]]] | None = None,
     ) -> SaveResult:
         """Insert an article whose URL is not stored yet (or report its canonical twin);
-        ``twin`` and ``exact`` are the rows :meth:`_lookup` found."""
+        ``twin`` and ``exact`` are the rows :meth:`_lookup` found, ``near`` the signature,
+        band keys and near copies when already looked up."""
         if twin:
             return SaveResult(twin["id"], twin["story_id"], "duplicate-url", twin["id"])
         article_id = self._new_id()
-        outcome, story_ids, duplicate_of = self._link(article, article_id, exact)
+        outcome, story_ids, duplicate_of = self._link(article, article_id, exact, near)
         story_id = min(story_ids, default=article_id)
         row = self._insert(article, article_id, story_id, is_representative=not story_ids)
         if story_ids:
@@ -402,12 +457,17 @@ class Store:
         return self._next_id - 1
 
     def _link(
-        self, article: Article, article_id: int, exact: dict[str, Any] | bool | None = False
+        self,
+        article: Article,
+        article_id: int,
+        exact: dict[str, Any] | bool | None = False,
+        near: tuple[Any, list[int], list[dict[str, Any]]] | None = None,
     ) -> tuple[str, set[int], int | None]:
         """Find the stories ``article`` belongs to; index its text if it is a new text.
 
         ``exact``: the first exact copy (None: there is none) when the caller looked it up
-        already, False when not. Returns (outcome, story ids to merge, matched article id).
+        already, False when not; ``near``: (signature, band keys, near copies) when looked
+        up already. Returns (outcome, story ids to merge, matched article id).
         """
         if exact is False and article.text_hash != EMPTY_TEXT_HASH:
             exact = self._one(
@@ -417,8 +477,11 @@ class Store:
             )
         if exact:
             return "exact-duplicate", {exact["story_id"]}, exact["id"]
-        sig, keys = self._signature(article)
-        matches = stories.similar(self.db, sig, self.dedup, keys, self.recent_keys)
+        if near is None:
+            sig, keys = self._signature(article)
+            matches = stories.similar(self.db, sig, self.dedup, keys, self.recent_keys)
+        else:
+            sig, keys, matches = near
         stories.index(self.db, article_id, sig, self.dedup, keys, recent=self.recent_keys)
         if not matches:
             return "new", set(), None
@@ -482,11 +545,18 @@ class Store:
         self, article: Article, article_id: int, story_id: int, *, is_representative: bool
     ) -> dict[str, Any]:
         """Insert the article row under ``article_id``; return the row."""
-        seen = article.fetched_at or utc_now()
-        row = {"id": article_id, **_row(article), "story_id": story_id, "first_seen": seen,
-               "last_seen": seen, "is_representative": int(is_representative)}  # fmt: skip
+        row = self._article_row(article, article_id, story_id, is_representative=is_representative)
         self.db.conn.execute(_insert_sql("articles", row), list(row.values()))
         return row
+
+    @staticmethod
+    def _article_row(
+        article: Article, article_id: int, story_id: int, *, is_representative: bool
+    ) -> dict[str, Any]:
+        """The ``articles`` row of a new article."""
+        seen = article.fetched_at or utc_now()
+        return {"id": article_id, **_row(article), "story_id": story_id, "first_seen": seen,
+                "last_seen": seen, "is_representative": int(is_representative)}  # fmt: skip
 
 
 def _row(article: Article) -> dict[str, Any]:

@@ -147,7 +147,9 @@ class RecentKeys:
     def remove(self, db: Database, article_id: int) -> list[int] | None:
         """Take the band keys of ``article_id`` out of the buffer; return them (None: it
         holds none for that article, they are in lsh_buckets if anywhere)."""
-        if not db.conn.execute("DELETE FROM lsh_recent WHERE article_id = ?", [article_id]).rowcount:
+        if not db.conn.execute(
+            "DELETE FROM lsh_recent WHERE article_id = ?", [article_id]
+        ).rowcount:
             return None
         self._removed = True
         keys = self._drop(article_id)
@@ -243,9 +245,7 @@ def index(
 def buffered_keys(db: Database) -> int:
     """Return the number of band keys waiting in ``lsh_recent``."""
     return int(
-        db.execute(
-            "SELECT count(*) FROM lsh_recent AS r, json_each(r.band_keys)"
-        ).fetchone()[0]
+        db.execute("SELECT count(*) FROM lsh_recent AS r, json_each(r.band_keys)").fetchone()[0]
     )
 
 

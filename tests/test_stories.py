@@ -358,6 +358,43 @@ def test_a_failed_save_in_a_batch_leaves_no_band_keys_behind(
         assert {article_id for _, article_id in _lsh_rows(store)} <= ids
 
 
+@pytest.mark.parametrize("failing", ["article row", "story row", "near copy's story"])
+def test_a_failed_save_leaves_nothing_of_itself_in_the_batch(tmp_path: Path, failing: str) -> None:
+    """A fresh text is saved without a savepoint and undone by hand when a write fails; a copy
+    joining a story is saved in a savepoint. Either way the batch commits the other saves and
+    nothing of the failed one: no orphan signature, band keys, story, or FTS entry."""
+    from pipelines import query
+
+    texts = chain_texts()
+    table, fresh = {"article row": ("articles", True), "story row": ("stories", True),
+                    "near copy's story": ("stories", False)}[failing]  # fmt: skip
+    with Store(tmp_path / "news.db") as store:
+        store.db.execute(
+            f"CREATE TEMP TRIGGER fail BEFORE {'INSERT' if fresh else 'UPDATE'} ON {table} "
+            "WHEN (SELECT count(*) FROM temp.armed) > 0 "
+            "BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END"
+        )
+        store.db.execute("CREATE TEMP TABLE armed (x)")
+        with store.transaction():
+            store.save_article(article(texts["a"], "2025-07-10T08:00:00Z"))
+            store.db.execute("INSERT INTO temp.armed VALUES (1)")
+            text = texts["c" if fresh else "b"]
+            with pytest.raises(sqlite3.IntegrityError, match="disk I/O error"):
+                store.save_article(article(text, "2025-07-10T09:00:00Z",
+                                           "https://fails.example.com/x"))  # fmt: skip
+            store.db.execute("DELETE FROM temp.armed")
+            later = store.save_article(article(texts["b"], "2025-07-10T10:00:00Z",
+                                               "https://later.example.com/b"))  # fmt: skip
+        assert (later.article_id, later.outcome) == (2, "near-duplicate")
+        assert [r[0] for r in store.db.execute("SELECT url FROM articles ORDER BY id")] == [
+            "https://news.example.org/x", "https://later.example.com/b"]  # fmt: skip
+        assert [r[0] for r in store.db.execute("SELECT id FROM stories")] == [1]
+        assert {r[0] for r in store.db.execute("SELECT article_id FROM minhashes")} == {1, 2}
+        assert _lsh_rows(store) == _expected_lsh_rows(store)
+        assert query.fts_consistent(store)
+        assert store.db.execute("SELECT copies FROM stories").fetchone()[0] == 2
+
+
 # -- the writer's copy of the LSH write buffer (RecentKeys) against a plain dict -------------
 
 _OPS = st.lists(
