@@ -428,6 +428,20 @@ def m0009_fts_hashsize(db: Database) -> None:
     _execute_all(db, _FTS_HASHSIZE)
 
 
+# --- 0010: a filter of the LSH band keys ---
+
+
+@_migration("0010_lsh_key_filter")
+def m0010_lsh_key_filter(db: Database) -> None:
+    """Store a Bloom filter of the keys in lsh_buckets (pipelines.stories.KeyFilter): a
+    lookup probes only the band keys it does not rule out."""
+    from pipelines.stories import KeyFilter
+
+    for column in ("filter BLOB", "filter_capacity INTEGER", "filter_keys INTEGER"):
+        db.execute(f"ALTER TABLE lsh_state ADD COLUMN {column}")
+    KeyFilter.build(db).save(db)
+
+
 # --- end of migrations ---
 
 

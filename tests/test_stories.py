@@ -10,6 +10,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -212,6 +213,8 @@ def test_lsh_lookup_is_index_probes_not_a_scan(tmp_path: Path) -> None:
     statements: list[str] = []
     with Store(tmp_path / "news.db") as store:
         store.save_article(article(ORIGINAL, "2025-07-10T08:00:00Z"))
+        stories.compact(store.db)  # into lsh_buckets (and its key filter)
+        store.db.conn.commit()
         store.db.conn.set_trace_callback(statements.append)
         sig = signature(CORRECTED, store.dedup)
         assert stories.similar(store.db, sig, store.dedup)
@@ -393,6 +396,69 @@ def test_a_failed_save_leaves_nothing_of_itself_in_the_batch(tmp_path: Path, fai
         assert _lsh_rows(store) == _expected_lsh_rows(store)
         assert query.fts_consistent(store)
         assert store.db.execute("SELECT copies FROM stories").fetchone()[0] == 2
+
+
+def test_the_key_filter_never_rules_out_a_key_it_holds() -> None:
+    """No false negatives; false positives near the design rate at capacity."""
+    rng = np.random.default_rng(5)
+    held = rng.integers(0, 2**63 - 1, size=50_000, dtype=np.int64).tolist()
+    others = rng.integers(0, 2**63 - 1, size=50_000, dtype=np.int64).tolist()
+    key_filter = stories.KeyFilter(capacity=50_000)
+    key_filter.add(held[:20_000])
+    key_filter.add(held[20_000:])
+    assert key_filter.keys == 50_000
+    assert all(key_filter.may_hold(key) for key in held)
+    false_positives = sum(key_filter.may_hold(key) for key in others) / len(others)
+    assert 0 < false_positives < 0.03
+    copy = stories.KeyFilter(key_filter.capacity, bytes(key_filter.raw), key_filter.keys)
+    assert [copy.may_hold(k) for k in others[:2000]] == [
+        key_filter.may_hold(k) for k in others[:2000]]  # fmt: skip
+
+
+@pytest.mark.parametrize("capacity", [stories.KeyFilter.MIN_CAPACITY, 16])
+def test_the_stored_key_filter_holds_every_key_of_lsh_buckets(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capacity: int
+) -> None:
+    """Merged after every article: the filter is written with each merge, rebuilt larger
+    when full (capacity 16), and a lookup probes lsh_buckets only for keys it may hold."""
+    monkeypatch.setattr(stories, "COMPACT_ROWS", 1)
+    monkeypatch.setattr(stories.KeyFilter, "MIN_CAPACITY", capacity)
+    texts = chain_texts()
+    with Store(tmp_path / "news.db") as store:
+        for name in ("a", "c"):
+            store.save_article(article(texts[name], "2025-07-10T08:00:00Z",
+                                       f"https://{name}.example.org/x"))  # fmt: skip
+        stored = stories.KeyFilter.load(store.db)
+        assert stored is not None
+        keys = [k for (k,) in store.db.execute("SELECT band_key FROM lsh_buckets")]
+        assert len(keys) == 2 * store.dedup.bands
+        assert all(stored.may_hold(key) for key in keys)
+        assert stored.capacity >= stored.keys
+        statements: list[str] = []
+        store.db.conn.set_trace_callback(statements.append)
+        near = store.save_article(article(texts["b"], "2025-07-10T09:00:00Z",
+                                          "https://b.example.org/x"))  # fmt: skip
+        store.db.conn.set_trace_callback(None)
+        assert near.outcome == "near-duplicate"
+        (probe,) = [s for s in statements if "FROM lsh_buckets WHERE band_key IN" in s]
+        assert 0 < probe.count(",") + 1 < store.dedup.bands  # the bands B shares with A
+
+
+def test_a_store_without_a_key_filter_probes_every_key(tmp_path: Path) -> None:
+    texts = chain_texts()
+    with Store(tmp_path / "news.db") as store:
+        store.save_article(article(texts["a"], "2025-07-10T08:00:00Z"))
+        stories.compact(store.db)
+        store.db.execute("UPDATE lsh_state SET filter = NULL, generation = generation + 1")
+        store.db.conn.commit()
+        statements: list[str] = []
+        store.db.conn.set_trace_callback(statements.append)
+        near = store.save_article(article(texts["b"], "2025-07-10T09:00:00Z",
+                                          "https://b.example.org/x"))  # fmt: skip
+        store.db.conn.set_trace_callback(None)
+        assert near.outcome == "near-duplicate"
+        (probe,) = [s for s in statements if "FROM lsh_buckets WHERE band_key IN" in s]
+        assert probe.count(",") + 1 == store.dedup.bands
 
 
 # -- the writer's copy of the LSH write buffer (RecentKeys) against a plain dict -------------
