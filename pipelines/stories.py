@@ -61,10 +61,12 @@ logger = logging.getLogger(__name__)
 # which each writer mirrors in memory (:class:`RecentKeys`), and :func:`compact` expands them
 # into ``lsh_buckets`` in key order once the buffer holds enough of them.
 
-COMPACT_ROWS = 500_000
-"""Band keys ``lsh_recent`` holds before :func:`compact` merges them into lsh_buckets (15,600
-articles of 32 bands; a merge rewrites the pages of lsh_buckets once, so its cost per article
-falls as this grows; a writer opening the store reads the buffer into memory)."""
+COMPACT_ROWS = 1_000_000
+"""Band keys ``lsh_recent`` holds before :func:`compact` merges them into lsh_buckets (31,250
+articles of 32 bands). A merge rewrites most pages of lsh_buckets, so its cost per article
+falls as this grows: 500,000 -> 1,000,000 took the writer from 1,314-1,360 to 1,510-1,695
+articles/s at 150,000-181,000 articles. Each writer holds the buffer in memory, indexed by
+key: about 90 MB when full, read back in about 0.9 s when a writer opens the store."""
 
 
 class KeyFilter:
