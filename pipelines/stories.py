@@ -75,9 +75,9 @@ class KeyFilter:
     Most band keys of a new text are in no bucket: a key the filter rules out is not probed
     in the large table (the 32 probes of a lookup were 15% of the writer's time at 150,000
     articles). It holds every key ever merged into lsh_buckets (a key removed since only
-    costs a useless probe): :meth:`RecentKeys.commit` adds the keys it merges and stores the
-    filter in the same transaction. Once it holds more keys than it was sized for, it is
-    rebuilt from lsh_buckets twice as large.
+    costs a useless probe): :func:`compact` adds the keys it merges and stores the filter in
+    the same transaction. Once it holds more keys than it was sized for, it is rebuilt from
+    lsh_buckets twice as large.
     """
 
     BITS_PER_KEY = 10
@@ -231,15 +231,18 @@ class RecentKeys:
 
     def remove(self, db: Database, article_id: int) -> list[int] | None:
         """Take the band keys of ``article_id`` out of the buffer; return them (None: it
-        holds none for that article, they are in lsh_buckets if anywhere)."""
-        if not db.conn.execute(
-            "DELETE FROM lsh_recent WHERE article_id = ?", [article_id]
-        ).rowcount:
+        holds none for that article, they are in lsh_buckets if anywhere). The keys come
+        from the table, the truth even if this copy missed a change."""
+        rows = db.conn.execute(
+            "DELETE FROM lsh_recent WHERE article_id = ? RETURNING band_keys", [article_id]
+        ).fetchall()
+        if not rows:
             return None
         self._removed = True
-        keys = self._drop(article_id)
-        if keys is not None:
-            self._log.append((False, article_id, keys))
+        dropped = self._drop(article_id)
+        if dropped is not None:
+            self._log.append((False, article_id, dropped))
+        keys: list[int] = json.loads(rows[0][0])
         return keys
 
     def mark(self) -> int:

@@ -415,6 +415,19 @@ def test_the_key_filter_never_rules_out_a_key_it_holds() -> None:
         key_filter.may_hold(k) for k in others[:2000]]  # fmt: skip
 
 
+def _keys_probed_saving_b(store: Store) -> int:
+    """Save text B (a near copy of A); return how many band keys its lookup probed in
+    lsh_buckets (one statement)."""
+    statements: list[str] = []
+    store.db.conn.set_trace_callback(statements.append)
+    near = store.save_article(article(chain_texts()["b"], "2025-07-10T09:00:00Z",
+                                      "https://b.example.org/x"))  # fmt: skip
+    store.db.conn.set_trace_callback(None)
+    assert near.outcome == "near-duplicate"
+    (probe,) = [s for s in statements if "FROM lsh_buckets WHERE band_key IN" in s]
+    return probe.count(",") + 1
+
+
 @pytest.mark.parametrize("capacity", [stories.KeyFilter.MIN_CAPACITY, 16])
 def test_the_stored_key_filter_holds_every_key_of_lsh_buckets(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capacity: int
@@ -434,14 +447,8 @@ def test_the_stored_key_filter_holds_every_key_of_lsh_buckets(
         assert len(keys) == 2 * store.dedup.bands
         assert all(stored.may_hold(key) for key in keys)
         assert stored.capacity >= stored.keys
-        statements: list[str] = []
-        store.db.conn.set_trace_callback(statements.append)
-        near = store.save_article(article(texts["b"], "2025-07-10T09:00:00Z",
-                                          "https://b.example.org/x"))  # fmt: skip
-        store.db.conn.set_trace_callback(None)
-        assert near.outcome == "near-duplicate"
-        (probe,) = [s for s in statements if "FROM lsh_buckets WHERE band_key IN" in s]
-        assert 0 < probe.count(",") + 1 < store.dedup.bands  # the bands B shares with A
+        probed = _keys_probed_saving_b(store)
+        assert 0 < probed < store.dedup.bands  # the bands B shares with A
 
 
 def test_a_store_without_a_key_filter_probes_every_key(tmp_path: Path) -> None:
@@ -451,14 +458,8 @@ def test_a_store_without_a_key_filter_probes_every_key(tmp_path: Path) -> None:
         stories.compact(store.db)
         store.db.execute("UPDATE lsh_state SET filter = NULL, generation = generation + 1")
         store.db.conn.commit()
-        statements: list[str] = []
-        store.db.conn.set_trace_callback(statements.append)
-        near = store.save_article(article(texts["b"], "2025-07-10T09:00:00Z",
-                                          "https://b.example.org/x"))  # fmt: skip
-        store.db.conn.set_trace_callback(None)
-        assert near.outcome == "near-duplicate"
-        (probe,) = [s for s in statements if "FROM lsh_buckets WHERE band_key IN" in s]
-        assert probe.count(",") + 1 == store.dedup.bands
+        probed = _keys_probed_saving_b(store)
+        assert probed == store.dedup.bands
 
 
 # -- the writer's copy of the LSH write buffer (RecentKeys) against a plain dict -------------
