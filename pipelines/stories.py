@@ -148,8 +148,9 @@ class RecentKeys:
 
     Writes go to the table at once (so a savepoint's rollback undoes them there) and here,
     with a log that :meth:`rollback` replays backwards (savepoints). :meth:`sync`, at the
-    start of each transaction, reads what other writers appended, or everything again when
-    one of them removed rows (``lsh_state.generation``).
+    start of each transaction, reads what other writers appended (rows of new articles), or
+    everything again when one of them removed rows or rewrote an older article's
+    (``lsh_state.generation``).
     """
 
     def __init__(self) -> None:
@@ -168,8 +169,10 @@ class RecentKeys:
         """``lsh_state.generation`` this copy reflects (None: read everything again)."""
         self._seen = 0
         """Largest article id read or written (appends by other writers come after it)."""
-        self._removed = False
-        """The open transaction removed or moved rows (other writers must reload)."""
+        self._rewritten = False
+        """The open transaction removed rows, or wrote one under an article id at or below
+        the largest seen (a revised text of an older article): other writers, which read only
+        ids above theirs, must read everything again."""
         self.filter: KeyFilter | None = None
         """The filter of the keys in lsh_buckets, read with the buffer."""
 
@@ -197,17 +200,17 @@ class RecentKeys:
             compact(db)
             self.filter = KeyFilter.load(db)
             self._clear()
-            self._removed = True
-        if self._removed:
+            self._rewritten = True
+        if self._rewritten:
             db.conn.execute("UPDATE lsh_state SET generation = generation + 1")
             self._generation = (self._generation or 0) + 1
-            self._removed = False
+            self._rewritten = False
         self._log.clear()
 
     def abort(self) -> None:
         """The transaction was rolled back: read the table again at the next :meth:`sync`."""
         self._clear()
-        self._generation, self._removed, self.filter = None, False, None
+        self._generation, self._rewritten, self.filter = None, False, None
 
     def probe_keys(self, keys: list[int]) -> list[int]:
         """Those of ``keys`` that may be in lsh_buckets."""
@@ -226,6 +229,8 @@ class RecentKeys:
         if replaced is not None:
             self._log.append((False, article_id, replaced))
         self._link(article_id, keys)
+        if article_id <= self._seen:
+            self._rewritten = True
         self._seen = max(self._seen, article_id)
         self._log.append((True, article_id, keys))
 
@@ -238,7 +243,7 @@ class RecentKeys:
         ).fetchall()
         if not rows:
             return None
-        self._removed = True
+        self._rewritten = True
         dropped = self._drop(article_id)
         if dropped is not None:
             self._log.append((False, article_id, dropped))

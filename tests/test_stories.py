@@ -462,6 +462,27 @@ def test_a_store_without_a_key_filter_probes_every_key(tmp_path: Path) -> None:
         assert probed == store.dedup.bands
 
 
+def test_a_writer_sees_the_new_keys_of_an_article_another_writer_revised(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another writer's revision of an older article (its old keys already merged into
+    lsh_buckets) writes a buffer row under an id this writer has seen: it reads everything
+    again, and finds the new text."""
+    texts = chain_texts()
+    unrelated = " ".join(f"unrelated{i} words follow here." for i in range(80))
+    with Store(tmp_path / "news.db") as first, Store(tmp_path / "news.db") as second:
+        monkeypatch.setattr(stories, "COMPACT_ROWS", 1)
+        first.save_article(article(texts["a"], "2025-07-10T08:00:00Z"))  # merged at commit
+        monkeypatch.setattr(stories, "COMPACT_ROWS", 10**9)  # no more merges
+        second.save_article(article(unrelated, "2025-07-10T09:00:00Z",
+                                    "https://other.example.net/u"))  # fmt: skip
+        other = " ".join(f"fresh{i} words for the revision." for i in range(80))
+        assert first.save_article(article(other, "2025-07-11T08:00:00Z")).outcome == "updated"
+        near = second.save_article(article(other + " One more line.", "2025-07-11T09:00:00Z",
+                                           "https://third.example.com/r"))  # fmt: skip
+        assert (near.outcome, near.duplicate_of) == ("near-duplicate", 1)
+
+
 # -- the writer's copy of the LSH write buffer (RecentKeys) against a plain dict -------------
 
 _OPS = st.lists(
