@@ -96,12 +96,25 @@ class KeyFilter:
 
     def may_hold(self, key: int) -> bool:
         """False if ``key`` is certainly not in lsh_buckets."""
-        raw, shift = self.raw, self._shift
-        for multiplier in self._MULTIPLIERS:
-            position = ((key * multiplier) & 0xFFFFFFFFFFFFFFFF) >> shift
+        return bool(self.held([key]))
+
+    def held(self, keys: list[int]) -> list[int]:
+        """Those of ``keys`` the filter does not rule out (one loop, no call per key: the
+        first hash rules out most keys of a fresh text)."""
+        raw, shift, mask = self.raw, self._shift, 0xFFFFFFFFFFFFFFFF
+        first, second, third = self._MULTIPLIERS
+        found = []
+        for key in keys:
+            position = ((key * first) & mask) >> shift
             if not raw[position >> 3] >> (position & 7) & 1:
-                return False
-        return True
+                continue
+            position = ((key * second) & mask) >> shift
+            if not raw[position >> 3] >> (position & 7) & 1:
+                continue
+            position = ((key * third) & mask) >> shift
+            if raw[position >> 3] >> (position & 7) & 1:
+                found.append(key)
+        return found
 
     def add(self, keys: Iterable[int]) -> None:
         """Set the bits of ``keys``."""
@@ -214,8 +227,7 @@ class RecentKeys:
 
     def probe_keys(self, keys: list[int]) -> list[int]:
         """Those of ``keys`` that may be in lsh_buckets."""
-        held = self.filter
-        return keys if held is None else [key for key in keys if held.may_hold(key)]
+        return keys if self.filter is None else self.filter.held(keys)
 
     # -- changes --
 
@@ -223,7 +235,7 @@ class RecentKeys:
         """Buffer the band keys of ``article_id``."""
         db.conn.execute(
             "INSERT OR REPLACE INTO lsh_recent (article_id, band_keys) VALUES (?, ?)",
-            [article_id, json.dumps(keys)],
+            [article_id, f"[{','.join(map(str, keys))}]"],  # JSON; 5 us vs 9 for json.dumps
         )
         replaced = self._drop(article_id)
         if replaced is not None:
