@@ -210,8 +210,7 @@ class RecentKeys:
         """End of the transaction: merge the buffer into lsh_buckets when it is full, and
         tell other writers when rows were removed."""
         if self.keys >= COMPACT_ROWS:
-            compact(db)
-            self.filter = KeyFilter.load(db)
+            _, self.filter = _merge(db)
             self._clear()
             self._rewritten = True
         if self._rewritten:
@@ -330,8 +329,9 @@ def index(
     recent: RecentKeys | None = None,
 ) -> None:
     """Store the signature and its LSH band keys (``keys`` if already computed): in the
-    write buffer through ``recent`` (the store), or straight into lsh_buckets (None: a
-    migration rebuilding the index)."""
+    write buffer through ``recent`` (the store), or straight into lsh_buckets (None: only
+    for migration 0003 rebuilding the index, before 0010 builds the :class:`KeyFilter`
+    from the table; a key written there later would be missing from the filter)."""
     db.execute(
         "INSERT OR REPLACE INTO minhashes (article_id, signature) VALUES (?, ?)",
         [article_id, to_blob(sig)],
@@ -359,6 +359,11 @@ def compact(db: Database) -> int:
     so each page of the large table is written once), add them to the stored
     :class:`KeyFilter` (rebuilt twice as large when full) and empty the buffer; return how
     many keys moved."""
+    return _merge(db)[0]
+
+
+def _merge(db: Database) -> tuple[int, KeyFilter | None]:
+    """:func:`compact`; also return the filter as stored (None: no filter is kept)."""
     key_filter = KeyFilter.load(db)
     if key_filter is not None:
         key_filter.add(
@@ -377,7 +382,7 @@ def compact(db: Database) -> int:
         if key_filter.keys > key_filter.capacity:
             key_filter = KeyFilter.build(db, 2 * key_filter.capacity)
         key_filter.save(db)
-    return int(moved)
+    return int(moved), key_filter
 
 
 def _indexed_keys(db: Database, article_id: int, config: DedupConfig) -> list[int] | None:
