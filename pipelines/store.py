@@ -25,6 +25,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from pipelines import stories, versions
+from pipelines.checkpoint import Checkpointer
 from pipelines.dedup import EMPTY_TEXT_HASH, DedupConfig, lsh_keys, prepare, signature
 from pipelines.items import Article, Page
 from pipelines.migrations import StoreError, open_database
@@ -111,6 +112,9 @@ class Store:
         transaction's start."""
         self._next_id: int | None = None
         """Id of the next new article in the open transaction (None: read it from the table)."""
+        self.checkpointer: Checkpointer | None = None
+        """Copies the WAL into the file in the background, from this store's first write
+        transaction on (the writer's own automatic checkpoint is then off)."""
 
     @classmethod
     def from_settings(cls, settings: Mapping[str, Any], *, create: bool = True) -> Store:
@@ -131,7 +135,11 @@ class Store:
         return cls(path, dedup, create=create, cache_mb=cache_mb)
 
     def close(self) -> None:
-        """Close the connection (uncommitted work is rolled back)."""
+        """Close the connection (uncommitted work is rolled back; SQLite copies the WAL
+        into the file as the last connection closes)."""
+        if self.checkpointer is not None:
+            self.checkpointer.close()
+            self.checkpointer = None
         self.db.close()
 
     def __enter__(self) -> Store:
@@ -185,6 +193,8 @@ class Store:
         transaction reads is current until it commits."""
         conn = self.db.conn
         if not conn.in_transaction:
+            checkpointer = self._checkpointer()
+            checkpointer.rewind_point()
             conn.execute("BEGIN IMMEDIATE")
             try:
                 yield
@@ -196,6 +206,7 @@ class Store:
             except BaseException:
                 conn.rollback()
                 raise
+            checkpointer.committed()
             return
         conn.execute("SAVEPOINT newsarc_save")
         try:
@@ -206,6 +217,14 @@ class Store:
                 conn.execute("RELEASE SAVEPOINT newsarc_save")
             raise
         conn.execute("RELEASE SAVEPOINT newsarc_save")
+
+    def _checkpointer(self) -> Checkpointer:
+        """The background checkpointer, started (and the automatic one stopped) at the first
+        write transaction: a store opened to read never starts a thread."""
+        if self.checkpointer is None:
+            self.db.conn.execute("PRAGMA wal_autocheckpoint = 0")
+            self.checkpointer = Checkpointer(self.path)
+        return self.checkpointer
 
     def _max_article_id(self) -> int:
         return int(self.db.conn.execute("SELECT coalesce(max(id), 0) FROM articles").fetchone()[0])
