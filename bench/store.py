@@ -196,7 +196,8 @@ def run(total: int, step: int, rule: BatchConfig, path: Path) -> Iterator[dict[s
             seconds, cpu = insert(store, articles, rule)
             started, merge_cpu = time.perf_counter(), time.process_time()
             store.merge_fts()  # as a crawl or replay does when it finishes (counted in)
-            store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # all of the WAL copied
+            if not store.checkpoint():  # all of the WAL copied into the file, counted in
+                raise RuntimeError("the WAL could not be copied: is another process reading?")
             seconds += time.perf_counter() - started
             cpu += time.process_time() - merge_cpu
             times = fts_latencies_ms(store)

@@ -24,6 +24,8 @@ from __future__ import annotations
 import logging
 import sqlite3
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 __all__ = ["Checkpointer"]
@@ -64,6 +66,8 @@ class Checkpointer:
         self._requested = 0  # commits announced by the writer
         self._done = 0  # highest announced commit whose pages are all copied
         self._stop = False
+        self._paused = 0  # callers of paused() inside their block
+        self._running = False  # a checkpoint is under way
         self._thread = threading.Thread(target=self._run, name="newsarc-checkpoint", daemon=True)
         self._thread.start()
 
@@ -86,6 +90,21 @@ class Checkpointer:
             target = self._requested
             return self._lock.wait_for(lambda: self._done >= target or self._stop, timeout)
 
+    @contextmanager
+    def paused(self) -> Iterator[None]:
+        """Keep the thread from checkpointing inside the block (waiting first for the
+        checkpoint under way): SQLite refuses a checkpoint while another one runs, so a
+        writer's own TRUNCATE checkpoint takes this."""
+        with self._lock:
+            self._paused += 1
+            self._lock.wait_for(lambda: not self._running)
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._paused -= 1
+                self._lock.notify_all()
+
     def close(self) -> None:
         """Stop the thread (after the checkpoint under way) and close its connection."""
         with self._lock:
@@ -98,15 +117,20 @@ class Checkpointer:
         while True:
             with self._lock:
                 self._lock.wait_for(
-                    lambda: self._stop or self._requested > self._done, IDLE_SECONDS
+                    lambda: self._stop or (not self._paused and self._requested > self._done),
+                    IDLE_SECONDS,
                 )
                 if self._stop:
                     return
-                target = self._requested
-            if self._checkpoint():
-                with self._lock:
+                if self._paused:
+                    continue
+                target, self._running = self._requested, True
+            copied = self._checkpoint()
+            with self._lock:
+                self._running = False
+                if copied:
                     self._done = max(self._done, target)
-                    self._lock.notify_all()
+                self._lock.notify_all()
 
     def _checkpoint(self) -> bool:
         """Copy what the WAL holds into the database file; True when all of it was."""

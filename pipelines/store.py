@@ -16,7 +16,7 @@ import logging
 import time
 import uuid
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -217,6 +217,16 @@ class Store:
                 conn.execute("RELEASE SAVEPOINT newsarc_save")
             raise
         conn.execute("RELEASE SAVEPOINT newsarc_save")
+
+    def checkpoint(self) -> bool:
+        """Copy all of the WAL into the database file now and empty it (the background
+        checkpoints are held meanwhile); False if a reader still uses part of it."""
+        if self._fts_watermark is not None:
+            raise RuntimeError("checkpoint inside a transaction")
+        held = self.checkpointer.paused() if self.checkpointer else nullcontext()
+        with held:
+            busy = self.db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+        return not busy
 
     def _checkpointer(self) -> Checkpointer:
         """The background checkpointer, started (and the automatic one stopped) at the first

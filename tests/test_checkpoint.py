@@ -128,3 +128,42 @@ def test_commits_survive_a_crash_before_their_checkpoint(tmp_path: Path) -> None
             "SELECT count(*) FROM articles_fts WHERE articles_fts MATCH 'harbour'"
         ).fetchone()[0]
     assert hits == 300
+
+
+def test_a_checkpoint_of_the_writer_empties_the_wal_while_the_thread_works(
+    tmp_path: Path,
+) -> None:
+    """The writer's TRUNCATE checkpoint waits for the background one instead of failing
+    busy (which would leave the WAL as it was)."""
+    path = tmp_path / "news.db"
+    wal = Path(f"{path}-wal")
+    with Store(path) as store:
+        for start in range(0, 400, 100):
+            with store.transaction():
+                for number in range(start, start + 100):
+                    store.save_article(_article(number))
+            assert store.checkpoint()
+            assert wal.stat().st_size == 0
+        assert store.checkpointer is not None and store.checkpointer.errors == 0
+
+
+def test_paused_holds_the_thread_until_the_block_ends(tmp_path: Path) -> None:
+    conn = _writer(tmp_path / "a.db")
+    checkpointer = Checkpointer(tmp_path / "a.db", wal_limit=0)
+    try:
+        with checkpointer.paused():
+            before = checkpointer.checkpoints
+            _write_transactions_unchecked(conn, checkpointer, 3)
+            assert not checkpointer.rewind_point(timeout=0.5)  # nothing copied while held
+            assert checkpointer.checkpoints == before
+        assert checkpointer.rewind_point(timeout=30)
+    finally:
+        checkpointer.close()
+
+
+def _write_transactions_unchecked(
+    conn: sqlite3.Connection, checkpointer: Checkpointer, count: int
+) -> None:
+    for _ in range(count):
+        conn.execute("INSERT INTO blobs (data) VALUES (?)", (PAYLOAD,))
+        checkpointer.committed()
