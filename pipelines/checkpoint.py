@@ -32,11 +32,15 @@ __all__ = ["Checkpointer"]
 
 logger = logging.getLogger(__name__)
 
-WAL_LIMIT_BYTES = 1024 * 1024 * 1024
+WAL_LIMIT_BYTES = 256 * 1024 * 1024
 """WAL size above which the writer waits for a full checkpoint, so the WAL restarts. A
 transaction of 3,000 articles at 200,000 adds ~70 MB (each dirties most pages of the URL and
-text-hash indexes); the wait is for the copy of the last one, 0.3-0.5 s. At 256 MiB it came
-every fourth transaction, 54 us an article; at 1 GiB every fifteenth."""
+text-hash indexes); the wait is for the copy of the last one, 0.3-0.5 s, every fourth
+transaction or so (~50 us an article). At 1 GiB the writer waited less but read more slowly
+through the longer WAL (every page read not in the cache searches its index): two
+interleaved pairs at 200,000 articles gave 1,558 and 1,760 articles/s at 256 MiB, 1,664 and
+1,628 at 1 GiB; and a search reads through it too (the bench's dedup lookup took 0.85 ms
+over a ~1 GiB WAL, 0.59 ms once it was emptied). So the smaller WAL."""
 REWIND_WAIT_SECONDS = 10.0
 """Longest wait of the writer for that checkpoint (a long reader may hold it up)."""
 IDLE_SECONDS = 1.0
