@@ -68,7 +68,8 @@ class Checkpointer:
         self._conn.execute("PRAGMA busy_timeout = 1000")
         self._lock = threading.Condition()
         self._requested = 0  # commits announced by the writer
-        self._done = 0  # highest announced commit whose pages are all copied
+        self._tried = 0  # highest announced commit a finished checkpoint started after
+        self._complete = False  # that checkpoint copied everything
         self._stop = False
         self._paused = 0  # callers of paused() inside their block
         self._running = False  # a checkpoint is under way
@@ -82,9 +83,12 @@ class Checkpointer:
             self._lock.notify_all()
 
     def rewind_point(self, timeout: float = REWIND_WAIT_SECONDS) -> bool:
-        """If the WAL is larger than ``wal_limit``, wait (at most ``timeout`` seconds) until
-        every announced commit is copied, so that the next transaction restarts the WAL.
-        Return True when the WAL is small or was fully copied."""
+        """If the WAL is larger than ``wal_limit``, wait (at most ``timeout`` seconds) for a
+        checkpoint of every announced commit, so that the next transaction restarts the WAL.
+        Return True when the WAL is small or was fully copied. A reader holding an older
+        snapshot keeps that checkpoint from copying everything: then it returns False after
+        that one checkpoint, without waiting longer (the WAL grows until the reader ends, as
+        with SQLite's own checkpoints)."""
         try:
             if self.wal.stat().st_size <= self.wal_limit:
                 return True
@@ -92,7 +96,8 @@ class Checkpointer:
             return True
         with self._lock:
             target = self._requested
-            return self._lock.wait_for(lambda: self._done >= target or self._stop, timeout)
+            done = self._lock.wait_for(lambda: self._tried >= target or self._stop, timeout)
+            return done and self._tried >= target and self._complete
 
     @contextmanager
     def paused(self) -> Iterator[None]:
@@ -121,7 +126,7 @@ class Checkpointer:
         while True:
             with self._lock:
                 self._lock.wait_for(
-                    lambda: self._stop or (not self._paused and self._requested > self._done),
+                    lambda: self._stop or (not self._paused and self._requested > self._tried),
                     IDLE_SECONDS,
                 )
                 if self._stop:
@@ -131,9 +136,8 @@ class Checkpointer:
                 target, self._running = self._requested, True
             copied = self._checkpoint()
             with self._lock:
-                self._running = False
-                if copied:
-                    self._done = max(self._done, target)
+                self._running, self._complete = False, copied
+                self._tried = max(self._tried, target)
                 self._lock.notify_all()
 
     def _checkpoint(self) -> bool:

@@ -7,6 +7,7 @@ import sqlite3
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 from pipelines.checkpoint import Checkpointer
@@ -167,3 +168,26 @@ def _write_transactions_unchecked(
     for _ in range(count):
         conn.execute("INSERT INTO blobs (data) VALUES (?)", (PAYLOAD,))
         checkpointer.committed()
+
+
+def test_a_reader_on_an_old_snapshot_does_not_hold_the_writer_up(tmp_path: Path) -> None:
+    """The checkpoint cannot copy past a reader's snapshot: the writer gives up after that
+    one checkpoint instead of waiting its whole timeout before every transaction."""
+    path = tmp_path / "a.db"
+    conn = _writer(path)
+    conn.execute("INSERT INTO blobs (data) VALUES (x'00')")
+    reader = sqlite3.connect(path, isolation_level=None)
+    reader.execute("BEGIN")
+    assert reader.execute("SELECT count(*) FROM blobs").fetchone()[0] == 1  # snapshot held
+    checkpointer = Checkpointer(path, wal_limit=0)
+    try:
+        _write_transactions_unchecked(conn, checkpointer, 3)
+        started = time.monotonic()
+        assert not checkpointer.rewind_point(timeout=60)
+        assert time.monotonic() - started < 30
+        reader.execute("COMMIT")
+        checkpointer.committed()
+        assert checkpointer.rewind_point(timeout=60)
+    finally:
+        checkpointer.close()
+        reader.close()
