@@ -43,7 +43,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from pipelines import query, stories  # noqa: E402
-from pipelines.dedup import EMPTY_TEXT_HASH, precompute, signature, text_hash  # noqa: E402
+from pipelines.dedup import (  # noqa: E402
+    EMPTY_TEXT_HASH,
+    lookup_key,
+    precompute,
+    signature,
+    text_hash,
+)
 from pipelines.items import Article  # noqa: E402
 from pipelines.query import Filters  # noqa: E402
 from pipelines.scrapy_adapter import BatchConfig  # noqa: E402
@@ -152,7 +158,10 @@ def dedup_lookup_ms(store: Store, probes: list[Article], rounds: int = 5) -> flo
         for article in probes:
             digest = text_hash(article.text)
             if digest != EMPTY_TEXT_HASH:
-                store.db.execute("SELECT id FROM articles WHERE text_hash = ? LIMIT 1", [digest])
+                store.db.execute(
+                    "SELECT id FROM articles WHERE text_key = ? AND text_hash = ? LIMIT 1",
+                    [lookup_key(digest), digest],
+                )
             sig = signature(article.text, store.dedup)
             stories.similar(store.db, sig, store.dedup, recent=store.recent_keys)
         best = min(best, time.process_time() - started)
@@ -229,11 +238,12 @@ def bulk_floor(count: int, batch: int, path: Path) -> float:
             marks = ", ".join("?" * len(chunk))
             keys = json.dumps(sorted({k for a in chunk for k in a.precomputed.keys}))
             conn.execute(
-                f"SELECT id FROM articles WHERE url IN ({marks})", [a.url for a in chunk]
+                f"SELECT id FROM articles WHERE url_key IN ({marks})",
+                [lookup_key(a.url) for a in chunk],
             ).fetchall()
             conn.execute(
-                f"SELECT id FROM articles WHERE text_hash IN ({marks})",
-                [a.text_hash for a in chunk],
+                f"SELECT id FROM articles WHERE text_key IN ({marks})",
+                [lookup_key(a.text_hash) for a in chunk],
             ).fetchall()
             conn.execute(
                 "SELECT article_id FROM lsh_buckets WHERE band_key IN "

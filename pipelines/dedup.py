@@ -65,6 +65,18 @@ EMPTY_TEXT_HASH = text_hash("")
 """Hash of a text with no words: such texts are never copies of each other."""
 
 
+def lookup_key(value: str) -> int:
+    """A signed 64-bit digest (BLAKE2b) of ``value``: the indexed stand-in for a URL or a
+    text hash in ``articles`` (``url_key``, ``canonical_key``, ``text_key``). A lookup
+    probes the small integer index, then compares the full value of the rows it finds."""
+    digest = hashlib.blake2b(value.encode("utf-8"), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+LOOKUP_KEY_COLUMNS = ("url_key", "canonical_key", "text_key")
+"""The ``articles`` columns holding :func:`lookup_key` digests (internal: not shown or exported)."""
+
+
 _SETTINGS = {
     "num_perm": ("NEWSARC_DEDUP_NUM_PERM", int),
     "bands": ("NEWSARC_DEDUP_BANDS", int),

@@ -442,6 +442,85 @@ def m0010_lsh_key_filter(db: Database) -> None:
     KeyFilter.build(db).save(db)
 
 
+# --- 0011: integer lookup keys for URLs and text hashes ---
+
+_ARTICLE_COLUMNS = (
+    "id, url, canonical_url, site, title, author, published, language, site_name, "
+    "description, tags, source_url, text, word_count, text_hash, story_id, is_representative, "
+    "fetched_at, warc_file, warc_offset, warc_length, crawl_id, extractor_version, first_seen, "
+    "last_seen, warc_record_id, warc_payload_digest"
+)
+
+_LOOKUP_KEYS = [
+    # The indexes on url (UNIQUE), canonical_url and text_hash held long random strings: every
+    # transaction of a few thousand articles inserted into every page of all three, and the
+    # WAL carried each page in full. At 200,000 articles, 2,452 of the 5,269 pages a
+    # transaction of 5,000 articles wrote were those three indexes (measured by reading the
+    # page numbers of the WAL's frames). A 64-bit digest of each value
+    # (pipelines.dedup.lookup_key) makes each index a fifth of the size; a lookup compares the
+    # full value of the rows the key finds. The table is rebuilt to drop url's UNIQUE index:
+    # the one writer looks a URL up before it inserts, in the same write transaction.
+    """
+    CREATE TABLE articles_new (
+        id INTEGER PRIMARY KEY,
+        url TEXT NOT NULL,
+        canonical_url TEXT NOT NULL,
+        site TEXT NOT NULL,
+        title TEXT NOT NULL DEFAULT '',
+        author TEXT,
+        published TEXT,
+        language TEXT,
+        site_name TEXT,
+        description TEXT,
+        tags TEXT NOT NULL DEFAULT '[]',
+        source_url TEXT,
+        text TEXT NOT NULL DEFAULT '',
+        word_count INTEGER NOT NULL DEFAULT 0,
+        text_hash TEXT NOT NULL,
+        story_id INTEGER NOT NULL,
+        is_representative INTEGER NOT NULL DEFAULT 0,
+        fetched_at TEXT,
+        warc_file TEXT,
+        warc_offset INTEGER,
+        warc_length INTEGER,
+        crawl_id TEXT,
+        extractor_version TEXT NOT NULL DEFAULT '',
+        first_seen TEXT NOT NULL,
+        last_seen TEXT NOT NULL,
+        warc_record_id TEXT,
+        warc_payload_digest TEXT,
+        url_key INTEGER NOT NULL,
+        canonical_key INTEGER NOT NULL,
+        text_key INTEGER NOT NULL
+    )
+    """,
+    f"INSERT INTO articles_new ({_ARTICLE_COLUMNS}, url_key, canonical_key, text_key) "
+    f"SELECT {_ARTICLE_COLUMNS}, newsarc_lookup_key(url), newsarc_lookup_key(canonical_url), "
+    "newsarc_lookup_key(text_hash) FROM articles ORDER BY id",
+    "DROP TABLE articles",  # its indexes and triggers go with it; the FTS5 index stays
+    "ALTER TABLE articles_new RENAME TO articles",
+    "CREATE INDEX idx_articles_url_key ON articles (url_key)",
+    "CREATE INDEX idx_articles_canonical_key ON articles (canonical_key)",
+    "CREATE INDEX idx_articles_text_key ON articles (text_key)",
+    "CREATE INDEX idx_articles_story_id ON articles (story_id)",
+    "CREATE INDEX idx_articles_site ON articles (site)",
+    "CREATE INDEX idx_articles_published ON articles (published)",
+    "CREATE INDEX idx_articles_language ON articles (language)",
+    "CREATE INDEX idx_articles_warc_record_id ON articles (warc_record_id)",
+    *_INITIAL[-2:],  # the FTS5 delete and update triggers, as in 0001
+]
+
+
+@_migration("0011_lookup_keys")
+def m0011_lookup_keys(db: Database) -> None:
+    """Index URLs, canonical URLs and text hashes by 64-bit keys (url_key, canonical_key,
+    text_key) instead of by their strings."""
+    from pipelines.dedup import lookup_key
+
+    db.conn.create_function("newsarc_lookup_key", 1, lookup_key, deterministic=True)
+    _execute_all(db, _LOOKUP_KEYS)
+
+
 # --- end of migrations ---
 
 

@@ -16,6 +16,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from pipelines import versions
+from pipelines.dedup import LOOKUP_KEY_COLUMNS, lookup_key
 from pipelines.store import Store
 from pipelines.urls import canonicalize_url
 from pipelines.versions import word_diff
@@ -266,15 +267,17 @@ def get_article(store: Store | Database, id_or_url: str) -> dict[str, Any] | Non
     if key.isdigit():
         rows = db.query("SELECT * FROM articles WHERE id = ?", [int(key)])
     else:
+        canonical = canonicalize_url(key)
         rows = db.query(
-            "SELECT * FROM articles WHERE url = ? OR canonical_url = ? OR canonical_url = ? "
-            "ORDER BY url = ? DESC, id LIMIT 1",
-            [key, key, canonicalize_url(key), key],
+            "SELECT * FROM articles WHERE (url_key = ?1 AND url = ?3)"
+            " OR (canonical_key IN (?1, ?2) AND canonical_url IN (?3, ?4))"
+            " ORDER BY url = ?3 DESC, id LIMIT 1",
+            [lookup_key(key), lookup_key(canonical), key, canonical],
         )
     first = next(iter(rows), None)
     if first is None:
         return None
-    article = dict(first)
+    article = {k: v for k, v in first.items() if k not in LOOKUP_KEY_COLUMNS}
     article["tags"] = json.loads(article["tags"] or "[]")
     article["story"] = next(
         iter(db.query("SELECT * FROM stories WHERE id = ?", [article["story_id"]])), None

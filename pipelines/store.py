@@ -26,7 +26,14 @@ from sqlite_utils import Database
 
 from pipelines import stories, versions
 from pipelines.checkpoint import Checkpointer
-from pipelines.dedup import EMPTY_TEXT_HASH, DedupConfig, lsh_keys, prepare, signature
+from pipelines.dedup import (
+    EMPTY_TEXT_HASH,
+    DedupConfig,
+    lookup_key,
+    lsh_keys,
+    prepare,
+    signature,
+)
 from pipelines.items import Article, Page
 from pipelines.migrations import StoreError, open_database
 from pipelines.urls import canonicalize_url
@@ -49,6 +56,7 @@ _CONTENT_FIELDS = (
     "canonical_url", "site", "title", "author", "published", "language", "site_name",
     "description", "tags", "source_url", "text", "word_count", "text_hash", "fetched_at",
     "warc_file", "warc_offset", "warc_length", "crawl_id", "extractor_version",
+    "canonical_key", "text_key",
 )  # fmt: skip
 
 
@@ -356,11 +364,13 @@ class Store:
         """Tell whether an article is stored under ``url``, its canonical form, or was
         reached from ``url`` through a redirect (a recorded page that led to an article)."""
         canonical = canonicalize_url(url)
+        keys = [lookup_key(url), lookup_key(canonical)]
         row = self._one(
-            "SELECT 1 AS found FROM articles WHERE url IN (?, ?) OR canonical_url IN (?, ?) "
-            "UNION ALL SELECT 1 FROM pages WHERE url IN (?, ?) AND article_id IS NOT NULL "
-            "LIMIT 1",
-            [url, canonical, url, canonical, url, canonical],
+            "SELECT 1 AS found FROM articles WHERE (url_key IN (?1, ?2) AND url IN (?3, ?4))"
+            " OR (canonical_key IN (?1, ?2) AND canonical_url IN (?3, ?4))"
+            " UNION ALL SELECT 1 FROM pages WHERE url IN (?3, ?4) AND article_id IS NOT NULL"
+            " LIMIT 1",
+            [*keys, url, canonical],
         )
         return row is not None
 
@@ -443,13 +453,16 @@ class Store:
         digest = None if article.text_hash == EMPTY_TEXT_HASH else article.text_hash
         found: list[dict[str, Any] | None] = [None, None, None]
         for kind, *values in self.db.conn.execute(
-            "SELECT 0, id, story_id, text_hash, fetched_at, last_seen FROM articles WHERE url = ?"
+            "SELECT 0, id, story_id, text_hash, fetched_at, last_seen FROM articles"
+            " WHERE url_key = ?1 AND url = ?2"
             " UNION ALL SELECT * FROM (SELECT 1, id, story_id, NULL, NULL, NULL FROM articles"
-            " WHERE canonical_url = ?2 OR url = ?2 ORDER BY id LIMIT 1)"
+            " WHERE (canonical_key = ?3 AND canonical_url = ?4) OR (url_key = ?3 AND url = ?4)"
+            " ORDER BY id LIMIT 1)"
             " UNION ALL SELECT * FROM (SELECT 2, id, story_id, NULL, NULL, NULL FROM articles"
-            " WHERE text_hash = ? ORDER BY id LIMIT 1)",
-            [article.url, article.canonical_url, digest],
-        ):
+            " WHERE text_key = ?5 AND text_hash = ?6 ORDER BY id LIMIT 1)",
+            [lookup_key(article.url), article.url, lookup_key(article.canonical_url),
+             article.canonical_url, lookup_key(digest or ""), digest],
+        ):  # fmt: skip
             names = _LOOKUP_COLUMNS if kind == 0 else _LOOKUP_COLUMNS[:2]
             found[kind] = dict(zip(names, values, strict=False))
         existing, twin, exact = found
@@ -500,9 +513,9 @@ class Store:
         """
         if exact is False and article.text_hash != EMPTY_TEXT_HASH:
             exact = self._one(
-                "SELECT id, story_id FROM articles WHERE text_hash = ? AND id != ? "
-                "ORDER BY id LIMIT 1",
-                [article.text_hash, article_id],
+                "SELECT id, story_id FROM articles WHERE text_key = ? AND text_hash = ? "
+                "AND id != ? ORDER BY id LIMIT 1",
+                [lookup_key(article.text_hash), article.text_hash, article_id],
             )
         if exact:
             return "exact-duplicate", {exact["story_id"]}, exact["id"]
@@ -562,8 +575,9 @@ class Store:
         """Before an article's text changes: hand its signature to an exact copy of the old
         text, if one is stored, or drop it."""
         heir = self._one(
-            "SELECT id FROM articles WHERE text_hash = ? AND id != ? ORDER BY id LIMIT 1",
-            [old_hash, article_id],
+            "SELECT id FROM articles WHERE text_key = ? AND text_hash = ? AND id != ? "
+            "ORDER BY id LIMIT 1",
+            [lookup_key(old_hash), old_hash, article_id],
         )
         if heir:
             stories.move_index(self.db, article_id, heir["id"], self.dedup, self.recent_keys)
@@ -600,6 +614,8 @@ def _row(article: Article) -> dict[str, Any]:
         "fetched_at": article.fetched_at, "warc_file": article.warc_file,
         "warc_offset": article.warc_offset, "warc_length": article.warc_length,
         "crawl_id": article.crawl_id, "extractor_version": article.extractor_version,
+        "url_key": lookup_key(article.url), "canonical_key": lookup_key(article.canonical_url),
+        "text_key": lookup_key(article.text_hash),
     }  # fmt: skip
 
 

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from pipelines import migrations
+from pipelines.dedup import lookup_key, text_hash
 from pipelines.items import Article, Page
 from pipelines.store import SaveResult, Store, StoreError
 from tests.test_dedup_corpus import DIFFERENT, NEAR_COPIES, ORIGINAL
@@ -45,6 +46,61 @@ def test_migrations_are_idempotent(tmp_path: Path) -> None:
         assert migrations.pending(store.db) == []
         assert {"articles", "stories", "pages", "crawls", "lsh_buckets", "minhashes",
                 "articles_fts"} <= set(store.db.table_names())  # fmt: skip
+
+
+OTHER = next(iter(DIFFERENT.values()))
+
+
+def test_lookup_keys_migration_keeps_articles_and_their_lookups(tmp_path: Path) -> None:
+    """0011 rebuilds articles with integer lookup keys: rows, ids, FTS and lookups survive."""
+    path = tmp_path / "news.db"
+    db = migrations.open_database(path, create=True)  # all migrations: then undo the last one
+    db.close()
+    conn = sqlite3.connect(path)
+    conn.execute("DROP TABLE articles")
+    conn.execute(migrations._INITIAL[0])  # the 0001 table (url UNIQUE) with 0005's columns
+    conn.execute("ALTER TABLE articles ADD COLUMN warc_record_id TEXT")
+    conn.execute("ALTER TABLE articles ADD COLUMN warc_payload_digest TEXT")
+    conn.execute("DELETE FROM _sqlite_migrations WHERE name = '0011_lookup_keys'")
+    old = [(7, "https://a.example/x?utm_source=t", "https://a.example/x", ORIGINAL),
+           (9, "https://b.example/y", "https://b.example/y", OTHER)]  # fmt: skip
+    for article_id, url, canonical, text in old:
+        conn.execute(
+            "INSERT INTO articles (id, url, canonical_url, site, title, text, text_hash, "
+            "story_id, first_seen, last_seen) VALUES (?, ?, ?, 's', 't', ?, ?, ?, 'x', 'x')",
+            [article_id, url, canonical, text, text_hash(text), article_id],
+        )
+        conn.execute(
+            "INSERT INTO articles_fts (rowid, title, text) VALUES (?, 't', ?)", [article_id, text]
+        )
+    conn.commit()
+    conn.close()
+    with Store(path, create=False) as store:
+        assert migrations.pending(store.db) == []
+        got = rows(store, "SELECT id, url, canonical_url, text_hash, url_key, canonical_key, "
+                          "text_key FROM articles ORDER BY id")  # fmt: skip
+        assert [(r["id"], r["url"]) for r in got] == [(7, old[0][1]), (9, old[1][1])]
+        for r in got:
+            assert (r["url_key"], r["canonical_key"], r["text_key"]) == (
+                lookup_key(r["url"]),
+                lookup_key(r["canonical_url"]),
+                lookup_key(r["text_hash"]),
+            )
+        indexed = {
+            r["name"]: r["sql"]
+            for r in rows(store, "SELECT name, sql FROM sqlite_master WHERE tbl_name = 'articles'")
+        }
+        assert {"idx_articles_url_key", "idx_articles_text_key", "articles_au",
+                "articles_ad"} <= set(indexed)  # fmt: skip
+        assert not any(name.startswith("sqlite_autoindex") for name in indexed)
+        assert store.has_article("https://a.example/x")  # by canonical URL
+        assert store.save_article(article(old[1][1], OTHER)).outcome == "unchanged"
+        assert store.save_article(article("https://c.example/z", ORIGINAL)).outcome == (
+            "exact-duplicate"
+        )
+        store.db.execute("UPDATE articles SET text = 'rewritten words' WHERE id = 9")
+        hits = rows(store, "SELECT rowid FROM articles_fts WHERE articles_fts MATCH 'rewritten'")
+        assert hits == [{"rowid": 9}]
 
 
 def test_wal_and_busy_timeout_on_every_open(tmp_path: Path) -> None:
