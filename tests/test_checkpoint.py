@@ -51,6 +51,20 @@ def test_wal_restarts_once_it_passes_the_limit(tmp_path: Path) -> None:
     assert conn.execute("SELECT count(*) FROM blobs").fetchone()[0] == 80
 
 
+def test_a_rewound_wal_does_not_make_every_transaction_wait(tmp_path: Path) -> None:
+    """SQLite rewinds a WAL without shrinking its file: the writer waits when the log
+    written since the rewind passes the limit (every few transactions), not whenever the
+    file is larger than the limit (before every transaction once it was)."""
+    conn = _writer(tmp_path / "a.db")
+    checkpointer = Checkpointer(tmp_path / "a.db", wal_limit=400_000)
+    try:
+        _write_transactions(conn, checkpointer, 40)  # ~120 kB each
+    finally:
+        checkpointer.close()
+    assert Path(f"{checkpointer.path}-wal").stat().st_size > 400_000  # the file stayed large
+    assert 1 <= checkpointer.waits <= 15
+
+
 def test_without_the_wait_the_wal_keeps_growing(tmp_path: Path) -> None:
     """What rewind_point prevents: a writer beginning right after each commit never sees
     a fully copied WAL, so SQLite never restarts it."""

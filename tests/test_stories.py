@@ -451,6 +451,28 @@ def test_the_stored_key_filter_holds_every_key_of_lsh_buckets(
         assert 0 < probed < store.dedup.bands  # the bands B shares with A
 
 
+def test_a_merge_adds_every_buffered_key_to_the_filter(tmp_path: Path) -> None:
+    """The buffer's JSON arrays, read in one piece by the merge: an empty array and keys at
+    both ends of the 63-bit range included."""
+    rows = {1: [0, 2**63 - 1, 12345], 2: [], 3: [2**62 + 7]}
+    with Store(tmp_path / "news.db") as store:
+        with store.transaction():
+            for article_id, keys in rows.items():
+                store.db.execute(
+                    "INSERT INTO lsh_recent (article_id, band_keys) VALUES (?, ?)",
+                    [article_id, json.dumps(keys)],
+                )
+        assert sorted(stories._buffered_key_array(store.db).tolist()) == sorted(
+            key for keys in rows.values() for key in keys
+        )
+        with store.transaction():
+            assert stories.compact(store.db) == 4
+        stored = stories.KeyFilter.load(store.db)
+        assert stored is not None
+        assert all(stored.may_hold(key) for keys in rows.values() for key in keys)
+        assert stories._buffered_key_array(store.db).size == 0
+
+
 def test_a_store_without_a_key_filter_probes_every_key(tmp_path: Path) -> None:
     texts = chain_texts()
     with Store(tmp_path / "news.db") as store:
