@@ -37,9 +37,9 @@ logger = logging.getLogger(__name__)
 
 WAL_LIMIT_BYTES = 256 * 1024 * 1024
 """WAL size above which the writer waits for a full checkpoint, so the WAL restarts. A
-transaction of 3,000 articles at 200,000 adds ~70 MB (each dirties most pages of the URL and
-text-hash indexes); the wait is for the copy of the last one, 0.3-0.5 s, every fourth
-transaction or so (~50 us an article). At 1 GiB the writer waited less but read more slowly
+transaction of 5,000 articles at 200,000 adds ~60 MB (it dirties every page of the lookup
+and date indexes); the wait is for the copy of the last one, ~0.2 s, every fourth or fifth
+transaction (0.5-1.2 s of each 50,000 articles in bench/store.py). At 1 GiB the writer waited less but read more slowly
 through the longer WAL (every page read not in the cache searches its index): two
 interleaved pairs at 200,000 articles gave 1,558 and 1,760 articles/s at 256 MiB, 1,664 and
 1,628 at 1 GiB; and a search reads through it too (the bench's dedup lookup took 0.85 ms

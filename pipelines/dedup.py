@@ -65,10 +65,12 @@ EMPTY_TEXT_HASH = text_hash("")
 """Hash of a text with no words: such texts are never copies of each other."""
 
 
+@lru_cache(maxsize=4096)
 def lookup_key(value: str) -> int:
     """A signed 64-bit digest (BLAKE2b) of ``value``: the indexed stand-in for a URL or a
     text hash in ``articles`` (``url_key``, ``canonical_key``, ``text_key``). A lookup
-    probes the small integer index, then compares the full value of the rows it finds."""
+    probes the small integer index, then compares the full value of the rows it finds.
+    Cached: a save asks for each key twice (its lookup, then its row)."""
     digest = hashlib.blake2b(value.encode("utf-8"), digest_size=8).digest()
     return int.from_bytes(digest, "big", signed=True)
 
