@@ -12,7 +12,7 @@ import hashlib
 import re
 import unicodedata
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
@@ -394,10 +394,17 @@ class Precomputed:
     """The MinHash signature as :func:`to_blob` writes it."""
     keys: tuple[int, ...]
     """Its LSH band keys (:func:`lsh_keys`)."""
+    _checked: str | None = field(default=None, compare=False, repr=False)
+    """The text object last found to match (a save checks the same text twice)."""
 
     def matches(self, text: str) -> bool:
         """Tell whether these figures were computed from ``text``."""
-        return hashlib.sha1(text.encode("utf-8")).digest() == self.text_digest
+        if text is self._checked:
+            return True
+        if hashlib.sha1(text.encode("utf-8")).digest() != self.text_digest:
+            return False
+        object.__setattr__(self, "_checked", text)
+        return True
 
     def for_text(self, text: str, config: DedupConfig) -> tuple[np.ndarray, list[int]] | None:
         """Return (signature, band keys) if valid for ``text`` under ``config``, else None."""

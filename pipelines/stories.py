@@ -334,7 +334,7 @@ def index(
     write buffer through ``recent`` (the store), or straight into lsh_buckets (None: only
     for migration 0003 rebuilding the index, before 0010 builds the :class:`KeyFilter`
     from the table; a key written there later would be missing from the filter)."""
-    db.execute(
+    db.conn.execute(
         "INSERT OR REPLACE INTO minhashes (article_id, signature) VALUES (?, ?)",
         [article_id, to_blob(sig)],
     )
@@ -519,7 +519,7 @@ def create(db: Database, article_id: int, copy: dict[str, Any]) -> int:
     ``copy`` holds the article's title, published, first_seen, canonical_url: a story of one
     copy needs no :func:`refresh` (the caller marks the article as representative).
     """
-    db.execute(
+    db.conn.execute(
         "INSERT INTO stories (id, representative_id, title, first_published, first_seen, "
         "copies, sites, story_key) VALUES (?, ?, ?, ?, ?, 1, 1, ?)",
         [article_id, article_id, copy["title"], copy["published"] or None, copy["first_seen"],
