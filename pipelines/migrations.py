@@ -7,6 +7,7 @@ busy_timeout, synchronous) are not schema: :func:`open_database` sets them on ev
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
@@ -23,6 +24,7 @@ MIGRATION_SET = "newsarc"
 """Name of our migration set in the ``_sqlite_migrations`` table."""
 
 migrations = Migrations(MIGRATION_SET)
+logger = logging.getLogger(__name__)
 
 NAMES: list[str] = []
 """Names of our migrations, in order (a database with others was made by a newer newsarc)."""
@@ -569,7 +571,13 @@ def open_database(path: Path, *, create: bool) -> Database:
         # WAL + NORMAL never corrupts; a power cut may lose the last commits, which the
         # next crawl refetches (the store is the truth, see DESIGN "Safety and durability").
         db.execute("PRAGMA synchronous = NORMAL")
-        if pending(db):
+        waiting = pending(db)
+        if waiting:
+            if applied(db):  # an upgrade, not a new file: say why the first open is slow
+                logger.warning(
+                    "%s: upgrading the schema (%s); on a large store this takes a while",
+                    path, ", ".join(waiting),
+                )  # fmt: skip
             apply(db)
     except sqlite3.Error as exc:
         db.close()

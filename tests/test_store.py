@@ -51,7 +51,9 @@ def test_migrations_are_idempotent(tmp_path: Path) -> None:
 OTHER = next(iter(DIFFERENT.values()))
 
 
-def test_lookup_keys_migration_keeps_articles_and_their_lookups(tmp_path: Path) -> None:
+def test_lookup_keys_migration_keeps_articles_and_their_lookups(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     """0011 rebuilds articles with integer lookup keys: rows, ids, FTS and lookups survive."""
     path = tmp_path / "news.db"
     db = migrations.open_database(path, create=True)  # all migrations: then undo the last one
@@ -77,6 +79,7 @@ def test_lookup_keys_migration_keeps_articles_and_their_lookups(tmp_path: Path) 
     conn.close()
     with Store(path, create=False) as store:
         assert migrations.pending(store.db) == []
+        assert "upgrading the schema (0011_lookup_keys)" in caplog.text
         got = rows(store, "SELECT id, url, canonical_url, text_hash, url_key, canonical_key, "
                           "text_key FROM articles ORDER BY id")  # fmt: skip
         assert [(r["id"], r["url"]) for r in got] == [(7, old[0][1]), (9, old[1][1])]
