@@ -61,7 +61,6 @@ class Checkpointer:
 
     def __init__(self, path: Path, *, wal_limit: int = WAL_LIMIT_BYTES) -> None:
         self.path = path
-        self.wal = Path(f"{path}-wal")
         self.wal_limit = wal_limit
         self.checkpoints = 0
         """Checkpoints run so far."""
