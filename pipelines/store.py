@@ -512,11 +512,7 @@ class Store:
         up already. Returns (outcome, story ids to merge, matched article id).
         """
         if exact is False and article.text_hash != EMPTY_TEXT_HASH:
-            exact = self._one(
-                "SELECT id, story_id FROM articles WHERE text_key = ? AND text_hash = ? "
-                "AND id != ? ORDER BY id LIMIT 1",
-                [lookup_key(article.text_hash), article.text_hash, article_id],
-            )
+            exact = self._first_copy(article.text_hash, article_id)
         if exact:
             return "exact-duplicate", {exact["story_id"]}, exact["id"]
         if near is None:
@@ -571,14 +567,18 @@ class Store:
         stories.refresh(self.db, story_id)
         return SaveResult(article_id, story_id, "updated")
 
+    def _first_copy(self, digest: str, article_id: int) -> dict[str, Any] | None:
+        """The first article other than ``article_id`` whose text hash is ``digest``."""
+        return self._one(
+            "SELECT id, story_id FROM articles WHERE text_key = ? AND text_hash = ? "
+            "AND id != ? ORDER BY id LIMIT 1",
+            [lookup_key(digest), digest, article_id],
+        )
+
     def _release_index(self, article_id: int, old_hash: str) -> None:
         """Before an article's text changes: hand its signature to an exact copy of the old
         text, if one is stored, or drop it."""
-        heir = self._one(
-            "SELECT id FROM articles WHERE text_key = ? AND text_hash = ? AND id != ? "
-            "ORDER BY id LIMIT 1",
-            [lookup_key(old_hash), old_hash, article_id],
-        )
+        heir = self._first_copy(old_hash, article_id)
         if heir:
             stories.move_index(self.db, article_id, heir["id"], self.dedup, self.recent_keys)
         else:
