@@ -523,6 +523,30 @@ def m0011_lookup_keys(db: Database) -> None:
     _execute_all(db, _LOOKUP_KEYS)
 
 
+# --- 0012: smaller indexes for the writer ---
+
+_LEANER_INDEXES = [
+    # Most articles are stored under their canonical URL, so canonical_key repeated url_key in
+    # a second index of random 64-bit keys: each transaction of a few thousand articles wrote
+    # nearly every page of it again. A lookup by canonical URL finds such rows through url_key
+    # (every query pairs the two), so only the rows whose canonical URL differs are indexed.
+    "DROP INDEX idx_articles_canonical_key",
+    "CREATE INDEX idx_articles_canonical_key ON articles (canonical_key) "
+    "WHERE canonical_key != url_key",
+    # No query looks a story up by its key (a hash: another index of random values, which a
+    # story's first copy inserts into and a merge may rewrite); joining two stores on it
+    # scans stories once.
+    "DROP INDEX idx_stories_story_key",
+]
+
+
+@_migration("0012_leaner_indexes")
+def m0012_leaner_indexes(db: Database) -> None:
+    """Index canonical_key only where the canonical URL differs from the URL; drop the
+    index on stories.story_key."""
+    _execute_all(db, _LEANER_INDEXES)
+
+
 # --- end of migrations ---
 
 

@@ -269,8 +269,9 @@ def get_article(store: Store | Database, id_or_url: str) -> dict[str, Any] | Non
     else:
         canonical = canonicalize_url(key)
         rows = db.query(
-            "SELECT * FROM articles WHERE (url_key = ?1 AND url = ?3)"
-            " OR (canonical_key IN (?1, ?2) AND canonical_url IN (?3, ?4))"
+            "SELECT * FROM articles WHERE (url_key IN (?1, ?2) AND url IN (?3, ?4))"
+            " OR (canonical_key IN (?1, ?2) AND canonical_key != url_key"
+            " AND canonical_url IN (?3, ?4))"
             " ORDER BY url = ?3 DESC, id LIMIT 1",
             [lookup_key(key), lookup_key(canonical), key, canonical],
         )

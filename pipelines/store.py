@@ -367,7 +367,8 @@ class Store:
         keys = [lookup_key(url), lookup_key(canonical)]
         row = self._one(
             "SELECT 1 AS found FROM articles WHERE (url_key IN (?1, ?2) AND url IN (?3, ?4))"
-            " OR (canonical_key IN (?1, ?2) AND canonical_url IN (?3, ?4))"
+            " OR (canonical_key IN (?1, ?2) AND canonical_key != url_key"
+            " AND canonical_url IN (?3, ?4))"
             " UNION ALL SELECT 1 FROM pages WHERE url IN (?3, ?4) AND article_id IS NOT NULL"
             " LIMIT 1",
             [*keys, url, canonical],
@@ -456,7 +457,8 @@ class Store:
             "SELECT 0, id, story_id, text_hash, fetched_at, last_seen FROM articles"
             " WHERE url_key = ?1 AND url = ?2"
             " UNION ALL SELECT * FROM (SELECT 1, id, story_id, NULL, NULL, NULL FROM articles"
-            " WHERE (canonical_key = ?3 AND canonical_url = ?4) OR (url_key = ?3 AND url = ?4)"
+            " WHERE (canonical_key = ?3 AND canonical_key != url_key AND canonical_url = ?4)"
+            " OR (url_key = ?3 AND url = ?4)"
             " ORDER BY id LIMIT 1)"
             " UNION ALL SELECT * FROM (SELECT 2, id, story_id, NULL, NULL, NULL FROM articles"
             " WHERE text_key = ?5 AND text_hash = ?6 ORDER BY id LIMIT 1)",

@@ -548,32 +548,49 @@ def merge(db: Database, story_ids: Iterable[int]) -> int:
 
 
 def refresh(db: Database, story_id: int) -> None:
-    """Recompute a story's representative, key, title, first dates and counts."""
-    cursor = db.execute(
+    """Recompute a story's representative, key, title, first dates and counts.
+
+    Writes only what changed: an index entry is rewritten whenever its column is assigned,
+    even to the same value (a copy joining a story changes its counts, rarely its key or
+    first dates, and mostly not its representative)."""
+    conn = db.conn
+    cursor = conn.execute(
         "SELECT id, url, canonical_url, site, title, published, source_url, first_seen, "
-        "length(text) AS length FROM articles WHERE story_id = ?",
+        "length(text) AS length, is_representative FROM articles WHERE story_id = ?",
         [story_id],
     )
     names = [d[0] for d in cursor.description]
     copies = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
     if not copies:
-        db.execute("DELETE FROM stories WHERE id = ?", [story_id])
+        conn.execute("DELETE FROM stories WHERE id = ?", [story_id])
         return
     rep = representative(copies)
+    flips = [
+        (int(c["id"] == rep), c["id"]) for c in copies if c["is_representative"] != (c["id"] == rep)
+    ]
+    if flips:
+        conn.executemany("UPDATE articles SET is_representative = ? WHERE id = ?", flips)
     chosen = next(c for c in copies if c["id"] == rep)
-    db.execute(
-        "UPDATE articles SET is_representative = (id = ?) "
-        "WHERE story_id = ? AND is_representative != (id = ?)",
-        [rep, story_id, rep],
-    )
     dates = [c["published"] for c in copies if c["published"]]
-    db.execute(
-        "UPDATE stories SET representative_id = ?, title = ?, first_published = ?, "
-        "first_seen = ?, copies = ?, sites = ?, story_key = ? WHERE id = ?",
-        [rep, chosen["title"], min(dates, default=None), min(c["first_seen"] for c in copies),
-         len(copies), len({c["site"] for c in copies}),
-         story_key(c["canonical_url"] for c in copies), story_id],
-    )  # fmt: skip
+    figures = {
+        "representative_id": rep, "title": chosen["title"],
+        "first_published": min(dates, default=None),
+        "first_seen": min(c["first_seen"] for c in copies), "copies": len(copies),
+        "sites": len({c["site"] for c in copies}),
+        "story_key": story_key(c["canonical_url"] for c in copies),
+    }  # fmt: skip
+    cursor = conn.execute(f"SELECT {', '.join(figures)} FROM stories WHERE id = ?", [story_id])
+    current = cursor.fetchone()
+    changed = (
+        figures
+        if current is None
+        else {k: v for (k, v), old in zip(figures.items(), current, strict=True) if v != old}
+    )
+    if changed:
+        assignments = ", ".join(f"{name} = ?" for name in changed)
+        conn.execute(
+            f"UPDATE stories SET {assignments} WHERE id = ?", [*changed.values(), story_id]
+        )
 
 
 def renumber(db: Database) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from pipelines import migrations
+from pipelines import migrations, query
 from pipelines.dedup import lookup_key, text_hash
 from pipelines.items import Article, Page
 from pipelines.store import SaveResult, Store, StoreError
@@ -104,6 +104,35 @@ def test_lookup_keys_migration_keeps_articles_and_their_lookups(
         store.db.execute("UPDATE articles SET text = 'rewritten words' WHERE id = 9")
         hits = rows(store, "SELECT rowid FROM articles_fts WHERE articles_fts MATCH 'rewritten'")
         assert hits == [{"rowid": 9}]
+
+
+def test_canonical_key_index_holds_only_urls_that_are_not_canonical(store: Store) -> None:
+    """0012: a row stored under its canonical URL is found through url_key; the partial index
+    on canonical_key holds the others, and no lookup scans the table."""
+    plain = store.save_article(article("https://a.example/x", OTHER))
+    tracked = store.save_article(article("https://b.example/y?utm_source=t", ORIGINAL))
+    sql = rows(store, "SELECT sql FROM sqlite_master WHERE name = 'idx_articles_canonical_key'")
+    assert sql[0]["sql"].endswith("WHERE canonical_key != url_key")
+    indexed = rows(store, "SELECT id FROM articles INDEXED BY idx_articles_canonical_key "
+                          "WHERE canonical_key != url_key")  # fmt: skip
+    assert indexed == [{"id": tracked.article_id}]
+    assert store.has_article("https://a.example/x?fbclid=1")
+    assert store.has_article("https://b.example/y")
+    assert not store.has_article("https://b.example/z")
+    for url, first in (("https://a.example/x?utm_medium=m", plain),
+                       ("https://b.example/y", tracked)):  # fmt: skip
+        assert store.save_article(article(url, "A text of its own about something else entirely.")) == SaveResult(
+            first.article_id, first.story_id, "duplicate-url", first.article_id
+        )
+        assert query.get_article(store, url)["id"] == first.article_id
+    plans: list[str] = []
+    store.db.conn.set_trace_callback(plans.append)
+    store.has_article("https://b.example/y")
+    store.db.conn.set_trace_callback(None)
+    assert plans
+    for statement in plans:
+        detail = [r[3] for r in store.db.execute(f"EXPLAIN QUERY PLAN {statement}")]
+        assert not any(d.startswith("SCAN articles") for d in detail), detail
 
 
 def test_wal_and_busy_timeout_on_every_open(tmp_path: Path) -> None:
