@@ -121,9 +121,9 @@ def test_canonical_key_index_holds_only_urls_that_are_not_canonical(store: Store
     assert not store.has_article("https://b.example/z")
     for url, first in (("https://a.example/x?utm_medium=m", plain),
                        ("https://b.example/y", tracked)):  # fmt: skip
-        assert store.save_article(article(url, "A text of its own about something else entirely.")) == SaveResult(
-            first.article_id, first.story_id, "duplicate-url", first.article_id
-        )
+        assert store.save_article(
+            article(url, "A text of its own about something else entirely.")
+        ) == SaveResult(first.article_id, first.story_id, "duplicate-url", first.article_id)
         assert query.get_article(store, url)["id"] == first.article_id
     plans: list[str] = []
     store.db.conn.set_trace_callback(plans.append)
