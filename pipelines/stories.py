@@ -17,6 +17,7 @@ Everything here takes a sqlite-utils ``Database`` inside the store's transaction
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import logging
 from collections import Counter
@@ -83,6 +84,8 @@ class KeyFilter:
     BITS_PER_KEY = 10
     """With three hash functions: about 1.7% false positives per key at capacity."""
     MIN_CAPACITY = 1 << 20
+    KEYS_PER_READ = 2_000_000
+    """Keys :meth:`build` reads at once (as text, ~20 bytes each)."""
     _MULTIPLIERS = (0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9)
 
     def __init__(self, capacity: int, bits: bytes | None = None, keys: int = 0) -> None:
@@ -132,12 +135,20 @@ class KeyFilter:
     @classmethod
     def build(cls, db: Database, capacity: int = MIN_CAPACITY) -> KeyFilter:
         """A filter of every key in lsh_buckets, sized for twice as many (at least
-        ``capacity``)."""
+        ``capacity``). The keys are read a slice of the key range at a time, each slice
+        joined into one string by SQLite and parsed by numpy: a row per key through Python
+        took 3.1 s for the 4.8 million keys of 150,000 articles, this 1.2-1.6 s."""
         count = int(db.execute("SELECT count(*) FROM lsh_buckets").fetchone()[0])
         built = cls(max(capacity, cls.MIN_CAPACITY, 2 * count))
-        cursor = db.conn.execute("SELECT band_key FROM lsh_buckets")
-        while rows := cursor.fetchmany(100_000):
-            built.add(key for (key,) in rows)
+        slices = max(1, count // cls.KEYS_PER_READ)
+        bounds = [-(2**63) + (2**64 * i) // slices for i in range(slices + 1)]
+        for low, high in itertools.pairwise(bounds):
+            text = db.conn.execute(
+                "SELECT group_concat(band_key) FROM lsh_buckets "
+                "WHERE band_key >= ? AND band_key <= ?",
+                [low, min(high - 1, 2**63 - 1)],
+            ).fetchone()[0]
+            built.add(_key_array(text, "lsh_buckets"))
         return built
 
     @classmethod
@@ -390,11 +401,16 @@ def _buffered_key_array(db: Database) -> np.ndarray:
         "SELECT group_concat(substr(band_keys, 2, length(band_keys) - 2)) FROM lsh_recent "
         "WHERE band_keys != '[]'"
     ).fetchone()[0]
+    return _key_array(text, "lsh_recent")
+
+
+def _key_array(text: str | None, table: str) -> np.ndarray:
+    """Parse band keys joined by commas (None or "": none) into an int64 array."""
     if not text:
         return np.empty(0, dtype=np.int64)
     keys = np.fromstring(text, dtype=np.int64, sep=",")
     if keys.size != text.count(",") + 1:
-        raise ValueError("lsh_recent holds band keys that are not a JSON array of integers")
+        raise ValueError(f"{table} holds band keys that are not integers")
     return keys
 
 

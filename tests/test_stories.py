@@ -473,6 +473,26 @@ def test_a_merge_adds_every_buffered_key_to_the_filter(tmp_path: Path) -> None:
         assert stories._buffered_key_array(store.db).size == 0
 
 
+def test_a_rebuilt_key_filter_reads_every_key_slice_by_slice(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """KeyFilter.build reads lsh_buckets in slices of the key range: keys at both ends of
+    the signed 64-bit range and on slice bounds are all held, none twice."""
+    rng = np.random.default_rng(11)
+    keys = [-(2**63), -(2**62), -1, 0, 1, 2**62, 2**63 - 1]
+    keys += rng.integers(-(2**63), 2**63 - 1, size=200, dtype=np.int64).tolist()
+    monkeypatch.setattr(stories.KeyFilter, "KEYS_PER_READ", 17)  # 12 slices: bounds at 0, ±2**62
+    with Store(tmp_path / "news.db") as store:
+        with store.transaction():
+            store.db.conn.executemany(
+                "INSERT OR IGNORE INTO lsh_buckets (band_key, article_id) VALUES (?, 1)",
+                [(key,) for key in keys],
+            )
+            built = stories.KeyFilter.build(store.db)
+        assert built.keys == len(set(keys))
+        assert all(built.may_hold(key) for key in keys)
+
+
 def test_a_store_without_a_key_filter_probes_every_key(tmp_path: Path) -> None:
     texts = chain_texts()
     with Store(tmp_path / "news.db") as store:
