@@ -317,20 +317,29 @@ def list_stories(
     """
     _check_date("since", since)
     db = _db(store)
-    where = "WHERE s.copies >= ?"
+    where = "s.copies >= ?"
     params: list[Any] = [min_copies]
     if since:
         where += " AND coalesce(s.first_published, s.first_seen) >= ?"
         params.append(since)
-    stories = list(
-        db.query(
-            "SELECT s.id, s.story_key, s.title, s.copies, s.sites, s.first_published, "
-            "s.first_seen, a.url AS representative_url FROM stories AS s "
-            f"LEFT JOIN articles AS a ON a.id = s.representative_id {where} "
-            "ORDER BY s.copies DESC, s.first_published DESC, s.id LIMIT ?",
-            [*params, limit],
+
+    def most_copies(copies: str, count: int) -> list[dict[str, Any]]:
+        return list(
+            db.query(
+                "SELECT s.id, s.story_key, s.title, s.copies, s.sites, s.first_published, "
+                "s.first_seen, a.url AS representative_url FROM stories AS s "
+                "LEFT JOIN articles AS a ON a.id = s.representative_id "
+                f"WHERE {copies} AND {where} "
+                "ORDER BY s.copies DESC, s.first_published DESC, s.id LIMIT ?",
+                [*params, count],
+            )
         )
-    )
+
+    # Stories with copies first, through idx_stories_copies (which holds only those: most
+    # stories have one copy); stories of one copy only when those do not fill the list.
+    stories = most_copies("s.copies > 1", limit)
+    if len(stories) < limit and min_copies <= 1:
+        stories += most_copies("s.copies = 1", limit - len(stories))
     for story in stories:
         story["members"] = list(
             db.query(

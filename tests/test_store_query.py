@@ -130,6 +130,38 @@ def test_list_stories(store: Store) -> None:
     assert len(query.list_stories(store, min_copies=2)) == 1
 
 
+def test_list_stories_puts_copies_first_and_fills_with_single_copies(tmp_path: Path) -> None:
+    """Stories of several copies come from idx_stories_copies (which holds only those), in
+    order of copies then date; stories of one copy fill the list when they are too few."""
+    words = [f"word{i}" for i in range(400)]
+
+    def text(seed: int) -> str:
+        shuffled = words[seed * 37 % 400 :] + words[: seed * 37 % 400]
+        return " ".join(shuffled[: 120 : 1 + seed % 3]) + f" story{seed}."
+
+    layout = {0: ("2025-07-01", 3), 1: ("2025-07-03", 2), 2: ("2025-07-02", 2),
+              3: ("2025-06-01", 1), 4: ("2025-06-03", 1), 5: ("2025-06-02", 1)}  # fmt: skip
+    with Store(tmp_path / "news.db") as store:
+        for seed, (published, copies) in layout.items():
+            for copy in range(copies):
+                store.save_article(Article(
+                    url=f"https://site{copy}.example/{seed}", canonical_url="", site="",
+                    title=f"story {seed}", text=text(seed), published=published,
+                ))  # fmt: skip
+        statements: list[str] = []
+        store.db.conn.set_trace_callback(statements.append)
+        listed = query.list_stories(store, limit=10)
+        store.db.conn.set_trace_callback(None)
+        assert [(s["title"], s["copies"]) for s in listed] == [
+            ("story 0", 3), ("story 1", 2), ("story 2", 2),
+            ("story 4", 1), ("story 5", 1), ("story 3", 1)]  # fmt: skip
+        assert [s["title"] for s in query.list_stories(store, limit=2)] == ["story 0", "story 1"]
+        assert len(query.list_stories(store, min_copies=2, limit=10)) == 3
+        first = next(s for s in statements if "s.copies > 1" in s)
+        plan = [r[3] for r in store.db.execute(f"EXPLAIN QUERY PLAN {first}")]
+        assert any("idx_stories_copies" in step for step in plan), plan
+
+
 def test_stats(store: Store) -> None:
     page = Page(url=KL, final_url=KL, status=200, headers={}, body=b"", fetched_at="t")
     store.record_page(page, "stored", article_id=1)
